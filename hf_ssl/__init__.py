@@ -1,0 +1,108 @@
+"""hf_ssl: a Hugging Face-native zoo of the self-supervised language models that shaped NLP.
+
+Importing this package registers every model with transformers' Auto classes, so
+`AutoModelForMaskedLM.from_pretrained(path)` loads an hf_ssl checkpoint, Trainer and the pipelines
+work with them, and `from_transformers` / `to_transformers` move weights between the two.
+"""
+
+from __future__ import annotations
+
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForMaskedLM,
+    AutoModelForMultipleChoice,
+    AutoModelForNextSentencePrediction,
+    AutoModelForPreTraining,
+    AutoModelForQuestionAnswering,
+    AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
+)
+
+from .conversion import from_transformers, to_transformers
+from .models.bert import (
+    BertConfig,
+    BertForMaskedLM,
+    BertForMultipleChoice,
+    BertForNextSentencePrediction,
+    BertForPreTraining,
+    BertForQuestionAnswering,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+    BertModel,
+)
+from .models.bert import convert_bert as _convert_bert  # noqa: F401  (registers the weight maps)
+from .models.roberta import (
+    RobertaConfig,
+    RobertaForMaskedLM,
+    RobertaForMultipleChoice,
+    RobertaForQuestionAnswering,
+    RobertaForSequenceClassification,
+    RobertaForTokenClassification,
+    RobertaModel,
+)
+from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
+from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
+from .presets import PRESETS, preset
+
+__version__ = "0.1.0"
+
+# (config, {Auto class: model class}) for every architecture: the single place that registers them.
+AUTO_CLASSES = {
+    BertConfig: {
+        AutoModel: BertModel,
+        AutoModelForPreTraining: BertForPreTraining,
+        AutoModelForMaskedLM: BertForMaskedLM,
+        AutoModelForNextSentencePrediction: BertForNextSentencePrediction,
+        AutoModelForSequenceClassification: BertForSequenceClassification,
+        AutoModelForTokenClassification: BertForTokenClassification,
+        AutoModelForQuestionAnswering: BertForQuestionAnswering,
+        AutoModelForMultipleChoice: BertForMultipleChoice,
+    },
+    RobertaConfig: {
+        AutoModel: RobertaModel,
+        AutoModelForPreTraining: RobertaForMaskedLM,
+        AutoModelForMaskedLM: RobertaForMaskedLM,
+        AutoModelForSequenceClassification: RobertaForSequenceClassification,
+        AutoModelForTokenClassification: RobertaForTokenClassification,
+        AutoModelForQuestionAnswering: RobertaForQuestionAnswering,
+        AutoModelForMultipleChoice: RobertaForMultipleChoice,
+    },
+}
+
+
+def _register() -> None:
+    for config_class, heads in AUTO_CLASSES.items():
+        AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
+        for auto_class, model_class in heads.items():
+            auto_class.register(config_class, model_class, exist_ok=True)
+
+
+_register()
+
+__all__ = [
+    "AUTO_CLASSES",
+    "PRESETS",
+    "BertConfig",
+    "BertForMaskedLM",
+    "BertForMultipleChoice",
+    "BertForNextSentencePrediction",
+    "BertForPreTraining",
+    "BertForQuestionAnswering",
+    "BertForSequenceClassification",
+    "BertForTokenClassification",
+    "BertModel",
+    "MaskedLMCollator",
+    "RobertaConfig",
+    "RobertaForMaskedLM",
+    "RobertaForMultipleChoice",
+    "RobertaForQuestionAnswering",
+    "RobertaForSequenceClassification",
+    "RobertaForTokenClassification",
+    "RobertaModel",
+    "SentencePairCollator",
+    "build_sentence_pair_examples",
+    "from_transformers",
+    "preset",
+    "to_transformers",
+]

@@ -1,0 +1,211 @@
+"""Declarative, strict weight maps between transformers checkpoints and hf_ssl models.
+
+A `WeightMap` is a list of `Rule`s: one hf_ssl parameter built from one or more transformers
+tensors (several are concatenated along dim 0, e.g. BERT's separate query/key/value into our fused
+qkv projection), with an optional custom merge/split for non-trivial folds. `{i}` stands for a layer
+index. Conversion is strict in both directions: every source key must be consumed by a rule or match
+an explicitly dropped pattern, and every target key must be produced; anything else raises with the
+list of offending keys. (Pattern after litgpt's convert_hf_checkpoint weight maps.)
+
+`from_transformers(model)` / `to_transformers(model)` look the model's class up in a registry that
+each model package fills (`register_conversion`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from transformers import PreTrainedConfig, PreTrainedModel
+
+Merge = Callable[[list[torch.Tensor]], torch.Tensor]
+Split = Callable[[torch.Tensor], list[torch.Tensor]]
+
+
+def _concat(tensors: list[torch.Tensor]) -> torch.Tensor:
+    return tensors[0] if len(tensors) == 1 else torch.cat(tensors, dim=0)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """ours <- theirs. Several `theirs` are merged (default: concatenated along dim 0)."""
+
+    ours: str
+    theirs: tuple[str, ...]
+    merge: Merge | None = None
+    split: Split | None = None
+
+    def with_prefixes(self, ours_prefix: str, theirs_prefix: str) -> Rule:
+        return Rule(ours_prefix + self.ours, tuple(theirs_prefix + t for t in self.theirs), self.merge, self.split)
+
+
+def rule(ours: str, *theirs: str, merge: Merge | None = None, split: Split | None = None) -> Rule:
+    return Rule(ours, theirs or (ours,), merge, split)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(template).replace(r"\{i\}", r"(?P<i>\d+)") + "$")
+
+
+@dataclass
+class WeightMap:
+    """Rules plus the source keys each side drops on purpose (regular expressions, full match)."""
+
+    rules: list[Rule]
+    dropped_theirs: Sequence[str] = field(default_factory=tuple)
+    dropped_ours: Sequence[str] = field(default_factory=tuple)
+
+    def _expand(self, keys: Iterable[str], side: str) -> list[tuple[Rule, str | None]]:
+        """Instantiate `{i}` in each rule for every layer index present in `keys` (on `side`)."""
+        keys = list(keys)
+        expanded: list[tuple[Rule, str | None]] = []
+        for r in self.rules:
+            template = r.ours if side == "ours" else r.theirs[0]
+            if "{i}" not in template:
+                expanded.append((r, None))
+                continue
+            indices = sorted({m.group("i") for k in keys if (m := _pattern(template).match(k))}, key=int)
+            expanded.extend((r, i) for i in indices)
+        return expanded
+
+    @staticmethod
+    def _fill(template: str, index: str | None) -> str:
+        return template if index is None else template.replace("{i}", index)
+
+    def _check_leftovers(self, source: dict[str, Any], used: set[str], dropped: Sequence[str], what: str) -> None:
+        unmapped = [k for k in source if k not in used and not any(re.fullmatch(p, k) for p in dropped)]
+        if unmapped:
+            raise ValueError(f"{len(unmapped)} {what} key(s) have no rule in the weight map: {unmapped[:10]}")
+
+    def to_ours(self, theirs: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """transformers state dict -> hf_ssl state dict (strict)."""
+        ours: dict[str, torch.Tensor] = {}
+        used: set[str] = set()
+        for r, index in self._expand(theirs, "theirs"):
+            names = [self._fill(t, index) for t in r.theirs]
+            present = [n for n in names if n in theirs]
+            if not present:
+                continue
+            if len(present) != len(names):
+                raise ValueError(f"checkpoint has {present} but not all of {names}")
+            tensors = [theirs[n] for n in names]
+            ours[self._fill(r.ours, index)] = (r.merge or _concat)(tensors)
+            used.update(names)
+        self._check_leftovers(theirs, used, self.dropped_theirs, "transformers")
+        return ours
+
+    def to_theirs(self, ours: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """hf_ssl state dict -> transformers state dict (strict)."""
+        theirs: dict[str, torch.Tensor] = {}
+        used: set[str] = set()
+        for r, index in self._expand(ours, "ours"):
+            name = self._fill(r.ours, index)
+            if name not in ours:
+                continue
+            names = [self._fill(t, index) for t in r.theirs]
+            parts = r.split(ours[name]) if r.split else list(ours[name].chunk(len(names), dim=0))
+            theirs.update(zip(names, parts, strict=True))
+            used.add(name)
+        self._check_leftovers(ours, used, self.dropped_ours, "hf_ssl")
+        return theirs
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How one hf_ssl class and one transformers class correspond."""
+
+    ours: type[PreTrainedModel]
+    theirs: type[PreTrainedModel]
+    weight_map: Callable[[PreTrainedConfig], WeightMap]
+    config_to_ours: Callable[[PreTrainedConfig], PreTrainedConfig]
+    config_to_theirs: Callable[[PreTrainedConfig], PreTrainedConfig]
+
+
+_BY_THEIRS: dict[str, Conversion] = {}
+_BY_OURS: dict[type, Conversion] = {}
+
+
+def register_conversion(conversion: Conversion) -> None:
+    _BY_THEIRS[conversion.theirs.__name__] = conversion
+    _BY_OURS[conversion.ours] = conversion
+
+
+def conversion_for_theirs(theirs: type | str) -> Conversion:
+    name = theirs if isinstance(theirs, str) else theirs.__name__
+    if name not in _BY_THEIRS:
+        raise ValueError(f"no hf_ssl twin for transformers class {name}; supported: {sorted(_BY_THEIRS)}")
+    return _BY_THEIRS[name]
+
+
+def _load_strict(model: PreTrainedModel, state: dict[str, torch.Tensor]) -> None:
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    tied = set(getattr(model, "_tied_weights_keys", None) or {})
+    missing = [k for k in missing if k not in tied]
+    if missing or unexpected:
+        raise ValueError(f"converted weights do not fit {type(model).__name__}: missing {missing}, unexpected {unexpected}")
+
+
+def from_transformers(model: PreTrainedModel) -> PreTrainedModel:
+    """The hf_ssl twin of a transformers model, with identical weights (in eval mode if the source is)."""
+    conversion = conversion_for_theirs(type(model))
+    config = conversion.config_to_ours(model.config)
+    config._attn_implementation = model.config._attn_implementation
+    twin = conversion.ours(config)
+    state = conversion.weight_map(config).to_ours(model.state_dict())
+    _load_strict(twin, state)
+    twin.to(next(model.parameters()).dtype)
+    return twin.train(model.training)
+
+
+def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
+    """The transformers twin of an hf_ssl model, with identical weights."""
+    if type(model) not in _BY_OURS:
+        raise ValueError(
+            f"no transformers twin for {type(model).__name__}; supported: {sorted(c.__name__ for c in _BY_OURS)}"
+        )
+    conversion = _BY_OURS[type(model)]
+    config = conversion.config_to_theirs(model.config)
+    config._attn_implementation = model.config._attn_implementation
+    twin = conversion.theirs(config)
+    state = conversion.weight_map(model.config).to_theirs(model.state_dict())
+    _load_strict(twin, state)
+    twin.to(next(model.parameters()).dtype)
+    return twin.train(model.training)
+
+
+def copy_config_fields(source: PreTrainedConfig, target_class: type[PreTrainedConfig], **overrides: Any) -> Any:
+    """Build `target_class` from the fields of `source` that it declares (plus the label maps)."""
+    fields = set(target_class.__dataclass_fields__)  # type: ignore[attr-defined]
+    values = {k: v for k, v in source.to_dict().items() if k in fields and not k.startswith("_")}
+    for name in ("id2label", "label2id", "problem_type"):
+        if getattr(source, name, None) is not None:
+            values[name] = getattr(source, name)
+    values.pop("model_type", None)
+    values.pop("architectures", None)
+    values.update(overrides)
+    return target_class(**values)
+
+
+class LoadsTransformersCheckpoints:
+    """Mixin for hf_ssl models: `from_pretrained` on a transformers checkpoint converts it on the fly.
+
+    A directory whose config.json names a transformers `model_type` (e.g. "bert") is loaded with the
+    transformers twin class and converted through the strict weight map, so
+    `hf_ssl.BertForMaskedLM.from_pretrained(path_to_transformers_bert)` just works.
+    """
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        import json
+        from pathlib import Path
+
+        config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
+        if config_file.is_file() and cls in _BY_OURS:
+            model_type = json.loads(config_file.read_text()).get("model_type", "")
+            if model_type and not model_type.startswith("hf_ssl_"):
+                theirs = _BY_OURS[cls].theirs.from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+                return from_transformers(theirs)
+        return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)  # type: ignore[misc]

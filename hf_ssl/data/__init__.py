@@ -1,0 +1,22 @@
+"""Data: the embedded default corpus, corpus readers (documents of sentences) and tokenizer training."""
+
+from hf_ssl.data.corpus import (
+    Document,
+    default_corpus_titles,
+    iter_texts,
+    load_default_corpus,
+    read_documents,
+    split_sentences,
+)
+from hf_ssl.data.tokenizers import train_byte_level_bpe_tokenizer, train_wordpiece_tokenizer
+
+__all__ = [
+    "Document",
+    "default_corpus_titles",
+    "iter_texts",
+    "load_default_corpus",
+    "read_documents",
+    "split_sentences",
+    "train_byte_level_bpe_tokenizer",
+    "train_wordpiece_tokenizer",
+]

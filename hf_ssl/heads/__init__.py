@@ -1,0 +1,16 @@
+"""Heads shared by the zoo's models: LM, classification, tagging, span QA, and their losses."""
+
+from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead
+from .lm import MaskedLMHead
+from .losses import cross_entropy, sequence_classification_loss, span_loss
+
+__all__ = [
+    "FirstTokenClassifier",
+    "LinearClassifier",
+    "MaskedLMHead",
+    "Pooler",
+    "SpanQAHead",
+    "cross_entropy",
+    "sequence_classification_loss",
+    "span_loss",
+]

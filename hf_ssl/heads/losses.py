@@ -1,0 +1,90 @@
+"""Losses that stay exact under Trainer's gradient accumulation.
+
+When `forward` takes `**kwargs`, Trainer passes `num_items_in_batch` (the number of labels != -100 in
+the whole accumulated batch) and stops dividing the loss by the accumulation steps; a model that
+returned a per-micro-batch mean would then train with k-times the loss (notes/transformers-5.md).
+Every loss here therefore sums and divides by `num_items_in_batch` when it is given, and takes the
+mean otherwise (Trainer then divides by the accumulation steps itself).
+
+Shapes: n items (tokens or sequences), c classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+from ..constants import IGNORE_INDEX
+
+
+def _normalise(total: torch.Tensor, count: torch.Tensor | int, num_items_in_batch: Any) -> torch.Tensor:
+    if num_items_in_batch is not None:
+        if torch.is_tensor(num_items_in_batch):
+            num_items_in_batch = num_items_in_batch.to(total.device)
+        return total / num_items_in_batch
+    return total / count if (not torch.is_tensor(count) or count.numel() == 1) else total / count.sum()
+
+
+def cross_entropy(
+    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
+) -> torch.Tensor:
+    """Cross-entropy over logits (..., c) and labels (...), skipping IGNORE_INDEX, in fp32."""
+    logits = logits.reshape(-1, logits.shape[-1]).float()  # (n, c)
+    labels = labels.reshape(-1).to(logits.device)  # (n,)
+    total = F.cross_entropy(logits, labels, ignore_index=IGNORE_INDEX, reduction="sum")
+    count = labels.ne(IGNORE_INDEX).sum().clamp(min=1)
+    return _normalise(total, count, num_items_in_batch)
+
+
+def sequence_classification_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    problem_type: str | None,
+    num_items_in_batch: Any = None,
+) -> tuple[torch.Tensor, str]:
+    """Loss for (b, c) logits, choosing the problem type as transformers does when it is unset.
+
+    Returns the loss and the problem type used (the model stores it in its config, like transformers).
+    """
+    num_labels = logits.shape[-1]
+    if problem_type is None:
+        if num_labels == 1:
+            problem_type = "regression"
+        elif labels.dtype in (torch.long, torch.int):
+            problem_type = "single_label_classification"
+        else:
+            problem_type = "multi_label_classification"
+    if problem_type == "regression":
+        predictions = logits.squeeze(-1) if num_labels == 1 else logits
+        total = F.mse_loss(predictions.float(), labels.to(predictions.dtype).float(), reduction="sum")
+        return _normalise(total, labels.shape[0], num_items_in_batch), problem_type
+    if problem_type == "single_label_classification":
+        return cross_entropy(logits, labels, num_items_in_batch), problem_type
+    if problem_type == "multi_label_classification":
+        total = F.binary_cross_entropy_with_logits(logits.float(), labels.float(), reduction="sum") / num_labels
+        return _normalise(total, labels.shape[0], num_items_in_batch), problem_type
+    raise ValueError(
+        f"problem_type={problem_type!r}; expected 'regression', 'single_label_classification' "
+        "or 'multi_label_classification'"
+    )
+
+
+def span_loss(
+    start_logits: torch.Tensor,
+    end_logits: torch.Tensor,
+    start_positions: torch.Tensor,
+    end_positions: torch.Tensor,
+) -> torch.Tensor:
+    """Extractive QA: mean of start and end cross-entropies; positions outside the input are ignored.
+
+    start/end_logits (b, t); positions (b,). As BERT's run_squad and transformers: a position beyond
+    the sequence (the answer was truncated away) is clamped to t and skipped.
+    """
+    length = start_logits.shape[1]
+    start = start_positions.reshape(-1).clamp(0, length)
+    end = end_positions.reshape(-1).clamp(0, length)
+    start_loss = F.cross_entropy(start_logits.float(), start, ignore_index=length)
+    end_loss = F.cross_entropy(end_logits.float(), end, ignore_index=length)
+    return (start_loss + end_loss) / 2

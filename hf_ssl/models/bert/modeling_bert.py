@@ -1,0 +1,527 @@
+"""BERT: a post-norm bidirectional Transformer encoder and its pretraining and downstream heads.
+
+Devlin et al. 2019, §3 and Fig. 1/4; reference code google-research/bert modeling.py and
+run_pretraining.py. The encoder is the shared `TokenEmbeddings` + `TransformerStack`; this file maps
+the config onto those layers in one place (`BertModel.__init__`) and adds BERT's heads.
+
+Derived encoders (RoBERTa, ALBERT, ELECTRA) subclass `BertPreTrainedModel` and change only what
+their papers change, through the class attributes documented on it.
+
+Shapes: b batch, c choices, t length, H hidden, V vocabulary, n masked positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+from transformers.modeling_outputs import (
+    BaseModelOutputWithPoolingAndCrossAttentions,
+    MaskedLMOutput,
+    MultipleChoiceModelOutput,
+    NextSentencePredictorOutput,
+    QuestionAnsweringModelOutput,
+    SequenceClassifierOutput,
+    TokenClassifierOutput,
+)
+from transformers.utils import ModelOutput
+
+from ...conversion import LoadsTransformersCheckpoints
+from ...heads import MaskedLMHead, Pooler, SpanQAHead, cross_entropy, sequence_classification_loss, span_loss
+from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, bidirectional_mask
+from ...layers.attention import MultiHeadAttention
+from ...layers.masks import sequence_ids_from_position_ids
+from .configuration_bert import BertConfig
+
+
+def validate_input_ids(input_ids: torch.Tensor | None, vocab_size: int) -> None:
+    """Token ids must lie in [0, vocab_size): otherwise the embedding lookup fails deep inside torch."""
+    if input_ids is None:
+        return
+    if input_ids.numel() == 0:
+        raise ValueError(f"input_ids is empty (shape {tuple(input_ids.shape)}); expected at least one token")
+    low, high = int(input_ids.min()), int(input_ids.max())
+    if low < 0 or high >= vocab_size:
+        bad = low if low < 0 else high
+        raise ValueError(f"input_ids contains {bad}; expected ids in [0, vocab_size={vocab_size})")
+
+
+class BertPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
+    """Base of every hf_ssl BERT-family model.
+
+    Class attributes that derived encoders override:
+        position_offset: "absolute" (BERT) or "after_padding" (RoBERTa's fairseq positions).
+        segment_embeddings: whether token_type_ids exist (RoBERTa: False).
+    """
+
+    config: BertConfig
+    config_class = BertConfig
+    base_model_prefix = "bert"
+    supports_gradient_checkpointing = True
+    _supports_sdpa = True
+    _supports_flex_attn = True
+    _supports_attention_backend = True
+    _no_split_modules: ClassVar[list[str]] = ["TokenEmbeddings", "TransformerLayer"]
+    position_offset: ClassVar[str] = "absolute"
+    segment_embeddings: ClassVar[bool] = True
+    base_model_class: ClassVar[type[PreTrainedModel]]
+
+    @property
+    def encoder_model(self) -> BertModel:
+        """The bare encoder inside any head model."""
+        return getattr(self, self.base_model_prefix)
+
+    def _attach_encoder(self, config: BertConfig, add_pooling_layer: bool) -> None:
+        """Build this family's bare encoder under `base_model_prefix` (bert, roberta, ...)."""
+        setattr(self, self.base_model_prefix, self.base_model_class(config, add_pooling_layer=add_pooling_layer))
+
+
+class BertModel(BertPreTrainedModel):
+    """The bare encoder: embeddings -> Transformer stack (-> pooler on [CLS])."""
+
+    def __init__(self, config: BertConfig, add_pooling_layer: bool = True) -> None:
+        super().__init__(config)
+        embedding_size = getattr(config, "embedding_size", None) or config.hidden_size
+        self.embeddings = TokenEmbeddings(
+            config.vocab_size,
+            embedding_size,
+            config.max_position_embeddings,
+            type_vocab_size=config.type_vocab_size if self.segment_embeddings else 0,
+            padding_idx=config.pad_token_id,
+            hidden_size=config.hidden_size,
+            position_offset=self.position_offset,
+            layer_norm_eps=config.layer_norm_eps,
+            dropout=config.hidden_dropout_prob,
+        )
+        self.encoder = TransformerStack(
+            config.num_hidden_layers,
+            num_groups=getattr(config, "num_hidden_groups", None),
+            hidden_size=config.hidden_size,
+            num_heads=config.num_attention_heads,
+            intermediate_size=config.intermediate_size,
+            activation=config.hidden_act,
+            norm_position="post",
+            norm_eps=config.layer_norm_eps,
+            dropout=config.hidden_dropout_prob,
+            attention_dropout=config.attention_probs_dropout_prob,
+            is_causal=False,
+        )
+        self.pooler = Pooler(config.hidden_size) if add_pooling_layer else None
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embeddings.word_embeddings = value
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> BaseModelOutputWithPoolingAndCrossAttentions | tuple[Any, ...]:
+        """input_ids (b, t) -> last_hidden_state (b, t, H), pooler_output (b, H).
+
+        Packed rows: when `position_ids` restart inside a row (documents concatenated without
+        padding), attention is block-diagonal, so documents never see each other.
+        """
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("give exactly one of input_ids or inputs_embeds")
+        validate_input_ids(input_ids, self.config.vocab_size)
+        shape = input_ids.shape if input_ids is not None else inputs_embeds.shape[:2]  # type: ignore[union-attr]
+        if len(shape) != 2:
+            raise ValueError(f"input_ids has shape {tuple(shape)}; expected (batch, length)")
+        if shape[1] > self.config.max_position_embeddings:
+            raise ValueError(
+                f"sequence length {shape[1]} exceeds max_position_embeddings="
+                f"{self.config.max_position_embeddings}"
+            )
+        for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids),
+                             ("position_ids", position_ids)):
+            if tensor is not None and tuple(tensor.shape) != tuple(shape):
+                raise ValueError(f"{name} has shape {tuple(tensor.shape)}; expected {tuple(shape)} like input_ids")
+        if token_type_ids is not None and not self.segment_embeddings and bool(token_type_ids.any()):
+            raise ValueError(f"{type(self).__name__} has no segment embeddings; token_type_ids must be all 0")
+
+        output_attentions = self.config.output_attentions if output_attentions is None else output_attentions
+        output_hidden_states = (
+            self.config.output_hidden_states if output_hidden_states is None else output_hidden_states
+        )
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+        mask_implementation = self.config._attn_implementation or "sdpa"
+        # sdpa returns no weights: a call that asks for them runs the eager kernel on the same (bool) mask.
+        attn_implementation = "eager" if output_attentions else mask_implementation
+        if output_attentions and mask_implementation == "flex_attention":
+            raise ValueError("output_attentions=True needs attn_implementation 'eager' or 'sdpa', not flex_attention")
+
+        embeddings = self.embeddings(
+            input_ids, token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds
+        )  # (b, t, H)
+        sequence_ids = None
+        if position_ids is not None:
+            sequence_ids = sequence_ids_from_position_ids(position_ids)  # (b, t)
+            if not bool(sequence_ids[:, -1].any()):
+                sequence_ids = None  # one document per row: a padding mask suffices
+        mask = bidirectional_mask(self.config, embeddings, attention_mask, sequence_ids=sequence_ids)
+        hidden, all_hidden, attentions, _ = self.encoder(
+            embeddings,
+            mask,
+            attn_implementation=attn_implementation,
+            output_hidden_states=output_hidden_states,
+            output_attentions=output_attentions,
+        )
+        pooled = self.pooler(hidden) if self.pooler is not None else None
+        output = BaseModelOutputWithPoolingAndCrossAttentions(
+            last_hidden_state=hidden, pooler_output=pooled, hidden_states=all_hidden, attentions=attentions
+        )
+        return output if return_dict else output.to_tuple()
+
+
+BertPreTrainedModel.base_model_class = BertModel
+
+
+def _encode(model: BertPreTrainedModel, inputs: dict[str, Any]) -> BaseModelOutputWithPoolingAndCrossAttentions:
+    inputs = {k: v for k, v in inputs.items() if k != "num_items_in_batch"}
+    return model.encoder_model(**inputs, return_dict=True)
+
+
+def _with_tuple(output: ModelOutput, return_dict: bool | None, config: BertConfig) -> Any:
+    return output if (config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+
+
+@dataclass
+class BertForPreTrainingOutput(ModelOutput):
+    """MLM + sentence-pair outputs. `loss` = mlm_loss + pair_loss (NSP for BERT, SOP for ALBERT).
+
+    In training mode with labels, `prediction_logits` holds only the masked positions (n, V).
+    """
+
+    loss: torch.Tensor | None = None
+    prediction_logits: torch.Tensor | None = None
+    seq_relationship_logits: torch.Tensor | None = None
+    mlm_loss: torch.Tensor | None = None
+    pair_loss: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+
+
+class BertForMaskedLM(BertPreTrainedModel):
+    """Encoder + masked-LM head (tied to the word embeddings)."""
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {"lm_head.decoder.weight": "bert.embeddings.word_embeddings.weight"}
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        self._attach_encoder(config, add_pooling_layer=False)
+        self.lm_head = self._make_lm_head(config)
+        self.post_init()
+
+    def _make_lm_head(self, config: BertConfig) -> MaskedLMHead:
+        return MaskedLMHead(
+            config.hidden_size,
+            config.vocab_size,
+            embedding_size=getattr(config, "embedding_size", None),
+            activation=config.hidden_act,
+            norm_eps=config.layer_norm_eps,
+        )
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head.decoder
+
+    def set_output_embeddings(self, value: nn.Linear) -> None:
+        self.lm_head.decoder = value
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> MaskedLMOutput | tuple[Any, ...]:
+        """labels (b, t): original ids at masked positions, -100 elsewhere. Logits (b, t, V), or (n, V) in training."""
+        out = _encode(self, {"input_ids": input_ids, "attention_mask": attention_mask,
+                             "token_type_ids": token_type_ids, "position_ids": position_ids,
+                             "inputs_embeds": inputs_embeds, "output_attentions": output_attentions,
+                             "output_hidden_states": output_hidden_states})
+        logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
+        loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
+        output = MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        return _with_tuple(output, return_dict, self.config)
+
+
+class BertForPreTraining(BertForMaskedLM):
+    """MLM + next-sentence prediction on the pooled [CLS] state; the two losses summed (BERT §3.1)."""
+
+    pair_label_name: ClassVar[str] = "next_sentence_label"
+
+    def __init__(self, config: BertConfig) -> None:
+        BertPreTrainedModel.__init__(self, config)
+        self._attach_encoder(config, add_pooling_layer=True)
+        self.lm_head = self._make_lm_head(config)
+        self.seq_relationship = nn.Linear(config.hidden_size, 2)
+        self.post_init()
+
+    def forward(  # type: ignore[override]
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        next_sentence_label: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> BertForPreTrainingOutput | tuple[Any, ...]:
+        """labels (b, t) for MLM; next_sentence_label (b,): 0 = B follows A, 1 = B is random."""
+        pair_label = kwargs.pop(self.pair_label_name, next_sentence_label)
+        out = _encode(self, {"input_ids": input_ids, "attention_mask": attention_mask,
+                             "token_type_ids": token_type_ids, "position_ids": position_ids,
+                             "inputs_embeds": inputs_embeds, "output_attentions": output_attentions,
+                             "output_hidden_states": output_hidden_states})
+        logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
+        pair_logits = self.seq_relationship(out.pooler_output)  # (b, 2)
+        mlm_loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
+        pair_loss = cross_entropy(pair_logits, pair_label) if pair_label is not None else None
+        if pair_loss is not None and labels is not None and num_items_in_batch is not None:
+            # Trainer no longer divides by the accumulation steps once it passes num_items_in_batch;
+            # weight this micro-batch's sequence-level mean by its share of the accumulated MLM targets,
+            # which is exact whenever every sequence has the same number of masked tokens.
+            pair_loss = pair_loss * labels.ne(-100).sum() / num_items_in_batch
+        losses = [x for x in (mlm_loss, pair_loss) if x is not None]
+        output = BertForPreTrainingOutput(
+            loss=sum(losses) if losses else None,  # type: ignore[arg-type]
+            prediction_logits=logits,
+            seq_relationship_logits=pair_logits,
+            mlm_loss=mlm_loss,
+            pair_loss=pair_loss,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
+        )
+        return _with_tuple(output, return_dict, self.config)
+
+
+class _PooledHeadModel(BertPreTrainedModel):
+    """Encoder with a pooler, for heads reading the pooled [CLS] state."""
+
+    def __init__(self, config: BertConfig, add_pooling_layer: bool = True) -> None:
+        super().__init__(config)
+        self._attach_encoder(config, add_pooling_layer=add_pooling_layer)
+        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = nn.Dropout(dropout)
+
+    def _encode_inputs(self, **inputs: Any) -> BaseModelOutputWithPoolingAndCrossAttentions:
+        return _encode(self, inputs)
+
+
+class BertForNextSentencePrediction(_PooledHeadModel):
+    """Is segment B the continuation of segment A? labels (b,): 0 = yes, 1 = random B."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        self.seq_relationship = nn.Linear(config.hidden_size, 2)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> NextSentencePredictorOutput | tuple[Any, ...]:
+        labels = kwargs.pop("next_sentence_label", labels)
+        out = self._encode_inputs(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                                  position_ids=position_ids, inputs_embeds=inputs_embeds,
+                                  output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+        logits = self.seq_relationship(out.pooler_output)  # (b, 2)
+        loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
+        output = NextSentencePredictorOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return _with_tuple(output, return_dict, self.config)
+
+
+class BertForSequenceClassification(_PooledHeadModel):
+    """Single sentences and sentence pairs (NLI, paraphrase): a linear layer on the pooled [CLS] state."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def _logits(self, out: BaseModelOutputWithPoolingAndCrossAttentions) -> torch.Tensor:
+        return self.classifier(self.dropout(out.pooler_output))  # (b, c)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> SequenceClassifierOutput | tuple[Any, ...]:
+        """labels (b,) class ids, (b,) floats for regression (num_labels 1), or (b, c) multi-label."""
+        out = self._encode_inputs(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                                  position_ids=position_ids, inputs_embeds=inputs_embeds,
+                                  output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+        logits = self._logits(out)
+        loss = None
+        if labels is not None:
+            loss, self.config.problem_type = sequence_classification_loss(
+                logits, labels, self.config.problem_type, num_items_in_batch
+            )
+        output = SequenceClassifierOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return _with_tuple(output, return_dict, self.config)
+
+
+class BertForMultipleChoice(_PooledHeadModel):
+    """Each (context, choice) row scored by a linear map of its pooled state; softmax over choices."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        self.classifier = nn.Linear(config.hidden_size, 1)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> MultipleChoiceModelOutput | tuple[Any, ...]:
+        """input_ids (b, c, t); labels (b,) the index of the right choice."""
+        reference = input_ids if input_ids is not None else inputs_embeds
+        if reference is None or reference.dim() < 3:
+            raise ValueError("multiple choice expects input_ids of shape (batch, num_choices, length)")
+        num_choices = reference.shape[1]
+
+        def flat(x: torch.Tensor | None) -> torch.Tensor | None:
+            return None if x is None else x.reshape(-1, *x.shape[2:])  # (b·c, t, ...)
+
+        out = self._encode_inputs(input_ids=flat(input_ids), attention_mask=flat(attention_mask),
+                                  token_type_ids=flat(token_type_ids), position_ids=flat(position_ids),
+                                  inputs_embeds=flat(inputs_embeds), output_attentions=output_attentions,
+                                  output_hidden_states=output_hidden_states)
+        logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)  # (b, c)
+        loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
+        output = MultipleChoiceModelOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return _with_tuple(output, return_dict, self.config)
+
+
+class BertForTokenClassification(_PooledHeadModel):
+    """A label per token (POS tagging, NER, slot filling): a linear layer on every hidden state."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config, add_pooling_layer=False)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> TokenClassifierOutput | tuple[Any, ...]:
+        """labels (b, t): a class per token, -100 for pieces and specials that carry no label."""
+        out = self._encode_inputs(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
+                                  position_ids=position_ids, inputs_embeds=inputs_embeds,
+                                  output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+        logits = self.classifier(self.dropout(out.last_hidden_state))  # (b, t, c)
+        loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
+        output = TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                       attentions=out.attentions)
+        return _with_tuple(output, return_dict, self.config)
+
+
+class BertForQuestionAnswering(BertPreTrainedModel):
+    """Extractive QA (BERT §4.2): start score S·T_i and end score E·T_i for every token i."""
+
+    def __init__(self, config: BertConfig) -> None:
+        super().__init__(config)
+        self._attach_encoder(config, add_pooling_layer=False)
+        self.span_head = SpanQAHead(config.hidden_size)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        start_positions: torch.Tensor | None = None,
+        end_positions: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> QuestionAnsweringModelOutput | tuple[Any, ...]:
+        """start/end_positions (b,): token indices of the answer span."""
+        out = _encode(self, {"input_ids": input_ids, "attention_mask": attention_mask,
+                             "token_type_ids": token_type_ids, "position_ids": position_ids,
+                             "inputs_embeds": inputs_embeds, "output_attentions": output_attentions,
+                             "output_hidden_states": output_hidden_states})
+        start_logits, end_logits = self.span_head(out.last_hidden_state)  # (b, t) each
+        loss = None
+        if start_positions is not None and end_positions is not None:
+            loss = span_loss(start_logits, end_logits, start_positions, end_positions)
+        output = QuestionAnsweringModelOutput(
+            loss=loss, start_logits=start_logits, end_logits=end_logits,
+            hidden_states=out.hidden_states, attentions=out.attentions,
+        )
+        return _with_tuple(output, return_dict, self.config)
+
+
+RECORDED_MODULES = (TransformerLayer, MultiHeadAttention)

@@ -1,0 +1,25 @@
+"""Pretraining objectives as collators: pure data (token ids in, tensors out), never a model import."""
+
+from hf_ssl.objectives.masked_lm import MaskedLMCollator
+from hf_ssl.objectives.noise import (
+    apply_mask_replace,
+    bert_num_to_predict,
+    select_exact_count,
+    select_whole_words,
+)
+from hf_ssl.objectives.sentence_pairs import (
+    PAIR_LABEL_KEYS,
+    SentencePairCollator,
+    build_sentence_pair_examples,
+)
+
+__all__ = [
+    "PAIR_LABEL_KEYS",
+    "MaskedLMCollator",
+    "SentencePairCollator",
+    "apply_mask_replace",
+    "bert_num_to_predict",
+    "build_sentence_pair_examples",
+    "select_exact_count",
+    "select_whole_words",
+]

@@ -1,0 +1,289 @@
+"""Masked language modelling collator (BERT, RoBERTa, ALBERT): token ids in, MLM batch out.
+
+Masking follows google-research/bert ``create_pretraining_data.py``: a fixed count of
+``min(max_predictions_per_seq, max(1, round(0.15 * len(tokens))))`` predictions per sequence
+(:369-370), [CLS]/[SEP] never candidates (:348-349), optional whole-word masking (:359-363,
+:379-380) and an 80/10/10 draw per selected token (:391-401). Masks are drawn afresh on every call,
+which is RoBERTa's dynamic masking (fairseq ``mask_tokens_dataset.py:113-119``).
+
+Deliberate differences from BERT and from transformers' ``DataCollatorForLanguageModeling``:
+- random replacements come from the non-special vocabulary only, as in fairseq
+  (``mask_tokens_dataset.py:95-101``), never [PAD]/[CLS]/[SEP]/[MASK];
+- the count is BERT's exact per-sequence count, not a Bernoulli(0.15) per token (HF) nor fairseq's
+  ``int(0.15 * n + U(0, 1))``;
+- ``attention_mask`` is always returned, also for plain lists of ids;
+- whole-word masking takes ``word_ids`` from the caller, so pre-segmented Chinese works, and keeps
+  the 80/10/10 split.
+
+Shapes: b = batch size, t = padded sequence length.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from hf_ssl.objectives.noise import (
+    apply_mask_replace,
+    bert_num_to_predict,
+    select_exact_count,
+    select_whole_words,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["MaskedLMCollator"]
+
+# Keys the collator reads per token; every other key is a per-example value passed through.
+_TOKEN_KEYS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "word_ids")
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+
+
+def _row_to_list(row: Any, key: str, index: int) -> list:
+    if type(row) is list:
+        return row
+    if isinstance(row, torch.Tensor):
+        if row.dim() != 1:
+            raise ValueError(f"feature {index} {key!r} must be 1-D, got shape {tuple(row.shape)}")
+        return row.tolist()
+    if isinstance(row, str | bytes) or not isinstance(row, Sequence):
+        raise TypeError(f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row)}")
+    return list(row)
+
+
+def _pad(rows: list[list], length: int, valid: torch.Tensor, pad_value: int, key: str) -> torch.Tensor:
+    """Right-pad ``rows`` into a (b, length) LongTensor with one flat ``torch.tensor`` call."""
+    try:
+        flat = torch.tensor(list(itertools.chain.from_iterable(rows)), dtype=torch.long)  # (sum of lengths,)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{key!r} must hold integers only: {error}") from error
+    padded = torch.full((len(rows), length), pad_value, dtype=torch.long)  # (b, t)
+    padded[valid] = flat
+    return padded
+
+
+def _stack_passthrough(key: str, values: list[Any]) -> torch.Tensor:
+    if all(isinstance(value, torch.Tensor) for value in values):
+        return torch.stack(values)
+    try:
+        return torch.tensor(values)  # (b,) for scalars, (b, n) for equal-length lists
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(
+            f"cannot batch feature key {key!r} (values like {values[0]!r}): extra keys must be numbers "
+            "or equal-length lists of numbers; drop other columns before collating"
+        ) from error
+
+
+@dataclass
+class MaskedLMCollator:
+    """Pads a batch of token ids and masks it for MLM, BERT-style, with fresh masks on every call.
+
+    Features are dicts with ``input_ids`` (list of ints or 1-D tensor) and optionally
+    ``attention_mask``, ``token_type_ids``, ``special_tokens_mask`` (1 = never select) and
+    ``word_ids`` (None or -1 for tokens in no word; needed by ``whole_word_mask``), or plain lists of
+    ids. Other keys (``next_sentence_label``, ``sentence_order_label``, ...) are stacked and passed
+    through. Returns ``input_ids``, ``attention_mask``, ``labels`` (IGNORE_INDEX where nothing is
+    predicted) and ``token_type_ids`` when given. Without ``attention_mask``, positions holding
+    ``pad_token_id`` count as padding.
+
+    Each row gets ``min(max_predictions, max(1, round(mlm_probability * n)))`` predictions, ``n``
+    being its non-pad length *including* special tokens, as in BERT; fewer only when it has fewer
+    candidates. Special tokens (``special_token_ids``, ``pad_token_id``, ``mask_token_id`` and
+    ``special_tokens_mask``) are never selected and never inserted as random replacements.
+
+    ``seed=None`` seeds the generator nondeterministically. In DataLoader workers the generator is
+    reseeded once per worker from the worker's seed (mixed with ``seed``), so workers do not repeat
+    each other's masks and each epoch gets new ones.
+    """
+
+    vocab_size: int
+    mask_token_id: int
+    pad_token_id: int
+    special_token_ids: Sequence[int] = ()
+    mlm_probability: float = 0.15
+    mask_replace_prob: float = 0.8
+    random_replace_prob: float = 0.1
+    max_predictions: int | None = None
+    whole_word_mask: bool = False
+    pad_to_multiple_of: int | None = None
+    seed: int | None = None
+    _generator: torch.Generator = field(init=False, repr=False, compare=False)
+    _special_ids: torch.Tensor = field(init=False, repr=False, compare=False)
+    _replacement_ids: torch.Tensor = field(init=False, repr=False, compare=False)
+    _worker_seed: int | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.vocab_size, bool) or not isinstance(self.vocab_size, int) or self.vocab_size < 1:
+            raise ValueError(f"vocab_size must be an int >= 1, got {self.vocab_size!r}")
+        for name in ("mask_token_id", "pad_token_id"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < self.vocab_size:
+                raise ValueError(f"{name} must be an int in [0, vocab_size={self.vocab_size}), got {value!r}")
+        specials = tuple(self.special_token_ids)
+        for value in specials:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < self.vocab_size:
+                raise ValueError(
+                    f"special_token_ids must be ints in [0, vocab_size={self.vocab_size}), got {value!r}"
+                )
+        self.special_token_ids = specials
+        _check_probability("mlm_probability", self.mlm_probability)
+        _check_probability("mask_replace_prob", self.mask_replace_prob)
+        _check_probability("random_replace_prob", self.random_replace_prob)
+        if self.mask_replace_prob + self.random_replace_prob > 1.0:
+            raise ValueError(
+                "mask_replace_prob + random_replace_prob must be <= 1, got "
+                f"{self.mask_replace_prob} + {self.random_replace_prob}"
+            )
+        if self.max_predictions is not None and (
+            isinstance(self.max_predictions, bool)
+            or not isinstance(self.max_predictions, int)
+            or self.max_predictions < 1
+        ):
+            raise ValueError(f"max_predictions must be None or an int >= 1, got {self.max_predictions!r}")
+        if self.pad_to_multiple_of is not None and (
+            not isinstance(self.pad_to_multiple_of, int) or self.pad_to_multiple_of < 1
+        ):
+            raise ValueError(
+                f"pad_to_multiple_of must be None or an int >= 1, got {self.pad_to_multiple_of!r}"
+            )
+        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
+            raise ValueError(f"seed must be None or an int >= 0, got {self.seed!r}")
+
+        special_set = {*specials, self.mask_token_id, self.pad_token_id}
+        self._special_ids = torch.tensor(sorted(special_set), dtype=torch.long)
+        replacements = [i for i in range(self.vocab_size) if i not in special_set]
+        self._replacement_ids = torch.tensor(replacements, dtype=torch.long)
+        if not replacements and self.random_replace_prob > 0:
+            raise ValueError(
+                f"every id in [0, vocab_size={self.vocab_size}) is special, so random_replace_prob="
+                f"{self.random_replace_prob} has no token to draw; set it to 0"
+            )
+        self._generator = torch.Generator()
+        if self.seed is None:
+            self._generator.seed()
+        else:
+            self._generator.manual_seed(self.seed)
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
+        """Read mask/pad ids, ``all_special_ids`` and ``len(tokenizer)``; ``kwargs`` override or add fields."""
+        name = f"{type(tokenizer).__name__}({getattr(tokenizer, 'name_or_path', '')!r})"
+        for role in ("mask", "pad"):
+            if getattr(tokenizer, f"{role}_token_id", None) is None:
+                raise ValueError(
+                    f"tokenizer {name} has no {role} token; MLM needs one (set tokenizer.{role}_token)"
+                )
+        params: dict[str, Any] = {
+            "vocab_size": len(tokenizer),
+            "mask_token_id": tokenizer.mask_token_id,
+            "pad_token_id": tokenizer.pad_token_id,
+            "special_token_ids": tuple(tokenizer.all_special_ids),
+        }
+        params.update(kwargs)
+        return cls(**params)
+
+    def _rng(self) -> torch.Generator:
+        info = torch.utils.data.get_worker_info()
+        if info is not None and info.seed != self._worker_seed:
+            # Each worker holds a copy of this collator: without a reseed, every worker would replay
+            # the same masks, and every epoch would restart from the same state.
+            self._worker_seed = info.seed
+            mixed = info.seed if self.seed is None else self.seed * 1_000_003 + info.seed
+            self._generator.manual_seed(mixed % (2**63))
+        return self._generator
+
+    def _gather(self, features: Sequence[Any]) -> tuple[dict[str, list[list]], dict[str, list[Any]]]:
+        """Split features into per-token rows (by key) and per-example passthrough values."""
+        if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
+            raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
+        if not isinstance(features[0], dict):
+            return {"input_ids": [_row_to_list(row, "input_ids", i) for i, row in enumerate(features)]}, {}
+        keys = set(features[0])
+        if "input_ids" not in keys:
+            raise ValueError(f"each feature needs 'input_ids', got keys {sorted(keys)}")
+        if "labels" in keys:
+            raise ValueError(
+                "features already carry 'labels'; MaskedLMCollator creates the MLM labels itself"
+            )
+        for index, feature in enumerate(features):
+            if not isinstance(feature, dict) or set(feature) != keys:
+                found = sorted(feature) if isinstance(feature, dict) else type(feature).__name__
+                raise ValueError(f"feature {index} has keys {found}, feature 0 has {sorted(keys)}")
+        rows = {
+            key: [_row_to_list(feature[key], key, i) for i, feature in enumerate(features)]
+            for key in _TOKEN_KEYS
+            if key in keys
+        }
+        extras = {key: [feature[key] for feature in features] for key in keys if key not in _TOKEN_KEYS}
+        return rows, extras
+
+    def __call__(
+        self, features: Sequence[dict[str, Any]] | Sequence[Sequence[int]]
+    ) -> dict[str, torch.Tensor]:
+        rows, extras = self._gather(features)
+        lengths = [len(row) for row in rows["input_ids"]]
+        for key, key_rows in rows.items():
+            for index, (row, length) in enumerate(zip(key_rows, lengths, strict=True)):
+                if len(row) != length:
+                    raise ValueError(f"feature {index} has {len(row)} {key} but {length} input_ids")
+        if self.whole_word_mask and "word_ids" not in rows:
+            raise ValueError("whole_word_mask=True needs 'word_ids' in every feature (per-token word index)")
+
+        length = max(lengths)
+        if self.pad_to_multiple_of is not None:
+            length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
+        valid = torch.arange(length) < torch.tensor(lengths).unsqueeze(1)  # (b, t)
+
+        input_ids = _pad(rows["input_ids"], length, valid, self.pad_token_id, "input_ids")  # (b, t)
+        out_of_range = valid & ((input_ids < 0) | (input_ids >= self.vocab_size))
+        if out_of_range.any():
+            bad = int(input_ids[out_of_range][0])
+            raise ValueError(f"token id {bad} is outside [0, vocab_size={self.vocab_size})")
+
+        if "attention_mask" in rows:
+            attention_mask = _pad(rows["attention_mask"], length, valid, 0, "attention_mask")  # (b, t)
+            real = (attention_mask != 0) & (input_ids != self.pad_token_id)
+        else:
+            real = valid & (input_ids != self.pad_token_id)
+            attention_mask = real.long()
+        candidates = real & ~torch.isin(input_ids, self._special_ids)
+        if "special_tokens_mask" in rows:
+            candidates &= _pad(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
+
+        generator = self._rng()
+        num_to_predict = bert_num_to_predict(
+            real.sum(dim=1), self.mlm_probability, self.max_predictions
+        )  # (b,)
+        if self.whole_word_mask:
+            word_rows = [[-1 if w is None else w for w in row] for row in rows["word_ids"]]
+            word_ids = _pad(word_rows, length, valid, -1, "word_ids")  # (b, t)
+            selected = select_whole_words(word_ids, candidates, num_to_predict, generator)
+        else:
+            selected = select_exact_count(candidates, num_to_predict, generator)
+        masked_ids, labels = apply_mask_replace(
+            input_ids,
+            selected,
+            mask_token_id=self.mask_token_id,
+            replacement_ids=self._replacement_ids,
+            mask_prob=self.mask_replace_prob,
+            random_prob=self.random_replace_prob,
+            generator=generator,
+        )
+
+        batch = {"input_ids": masked_ids, "attention_mask": attention_mask, "labels": labels}
+        if "token_type_ids" in rows:
+            batch["token_type_ids"] = _pad(
+                rows["token_type_ids"], length, valid, 0, "token_type_ids"
+            )  # (b, t)
+        for key, values in extras.items():
+            batch[key] = _stack_passthrough(key, values)
+        return batch

@@ -1,0 +1,39 @@
+"""Named published sizes as config keyword arguments.
+
+BERT: Devlin et al. 2019 §3 (base, large); the compact sizes are Turc et al. 2019, "Well-Read
+Students Learn Better" (google-research/bert README.md:3-31). RoBERTa: Liu et al. 2019 (fairseq
+base/large). Each preset is the architecture only; vocabulary size comes from the tokenizer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
+    return {
+        "num_hidden_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "intermediate_size": 4 * hidden,
+    }
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "bert-tiny": _encoder(2, 128, 2),
+    "bert-mini": _encoder(4, 256, 4),
+    "bert-small": _encoder(4, 512, 8),
+    "bert-medium": _encoder(8, 512, 8),
+    "bert-base": _encoder(12, 768, 12),
+    "bert-large": _encoder(24, 1024, 16),
+    "roberta-tiny": _encoder(2, 128, 2),
+    "roberta-base": _encoder(12, 768, 12),
+    "roberta-large": _encoder(24, 1024, 16),
+}
+
+
+def preset(name: str, **overrides: Any) -> dict[str, Any]:
+    """Config keyword arguments of a named size, with overrides (e.g. vocab_size) applied."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; expected one of {sorted(PRESETS)}")
+    return {**PRESETS[name], **overrides}

@@ -1,0 +1,106 @@
+"""The registry of tiny models that every generic test runs over, and their inputs.
+
+A family joins the generic suite by adding its tiny config here: every head registered for it in
+`hf_ssl.AUTO_CLASSES` is then tested (save/load, Auto resolution, padding, eager vs sdpa, backward,
+Trainer gradient accumulation, activation checkpointing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from transformers import PreTrainedConfig, PreTrainedModel
+
+import hf_ssl
+
+VOCAB = 128
+BATCH, LENGTH, CHOICES = 3, 10, 2
+LENGTHS = (10, 7, 4)  # rows are right-padded to LENGTH
+
+TINY_CONFIGS: dict[str, PreTrainedConfig] = {
+    "bert": hf_ssl.BertConfig(
+        vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+        max_position_embeddings=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, num_labels=3,
+    ),
+    "roberta": hf_ssl.RobertaConfig(
+        vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+        max_position_embeddings=66, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, num_labels=3,
+    ),
+}
+
+
+def all_heads() -> list[tuple[str, type, type[PreTrainedModel]]]:
+    """(family, Auto class, model class) for every registered head of every tiny family."""
+    heads = []
+    for family, config in TINY_CONFIGS.items():
+        for auto_class, model_class in hf_ssl.AUTO_CLASSES[type(config)].items():
+            heads.append((family, auto_class, model_class))
+    return heads
+
+
+def head_id(head: tuple[str, type, type]) -> str:
+    return f"{head[0]}-{head[1].__name__}-{head[2].__name__}"
+
+
+def make_model(family: str, model_class: type[PreTrainedModel], attn: str = "sdpa", seed: int = 0) -> Any:
+    torch.manual_seed(seed)
+    config = type(TINY_CONFIGS[family]).from_dict(TINY_CONFIGS[family].to_dict())
+    return model_class._from_config(config, attn_implementation=attn)
+
+
+def make_inputs(model: PreTrainedModel, *, labels: bool = False, seed: int = 0, equal_masks: bool = False) -> dict:
+    """A right-padded batch (rows of LENGTHS) for `model`, with the labels its head takes."""
+    g = torch.Generator().manual_seed(seed)
+    pad = model.config.pad_token_id
+    ids = torch.randint(5, VOCAB, (BATCH, LENGTH), generator=g)
+    mask = torch.zeros(BATCH, LENGTH, dtype=torch.long)
+    for row, length in enumerate(LENGTHS):
+        mask[row, :length] = 1
+    ids[mask == 0] = pad
+    inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+    if model.segment_embeddings:
+        types = torch.zeros_like(ids)
+        types[:, LENGTH // 2 :] = 1
+        inputs["token_type_ids"] = types * mask
+    name = type(model).__name__
+    if "MultipleChoice" in name:
+        inputs = {k: torch.stack([v, v.roll(1, dims=0)], dim=1) for k, v in inputs.items()}  # (b, c, t)
+    if not labels:
+        return inputs
+    if "MaskedLM" in name or "PreTraining" in name:
+        mlm = torch.full_like(ids, -100)
+        for row, length in enumerate(LENGTHS):
+            count = 2 if equal_masks else 1 + row
+            positions = torch.randperm(length - 1, generator=g)[:count] + 1
+            mlm[row, positions] = ids[row, positions]
+        inputs["labels"] = mlm
+        if "PreTraining" in name and "Roberta" not in name:
+            inputs["next_sentence_label"] = torch.randint(0, 2, (BATCH,), generator=g)
+    elif "TokenClassification" in name:
+        inputs["labels"] = torch.randint(0, model.config.num_labels, (BATCH, LENGTH), generator=g).masked_fill(
+            mask == 0, -100
+        )
+    elif "QuestionAnswering" in name:
+        inputs["start_positions"] = torch.tensor([1, 2, 0])
+        inputs["end_positions"] = torch.tensor([3, 5, 2])
+    elif "NextSentence" in name or "MultipleChoice" in name:
+        inputs["labels"] = torch.randint(0, 2, (BATCH,), generator=g)
+    elif "SequenceClassification" in name:
+        inputs["labels"] = torch.randint(0, model.config.num_labels, (BATCH,), generator=g)
+    return inputs
+
+
+def main_output(output: Any) -> torch.Tensor:
+    """The head's principal tensor: logits, prediction logits, start logits or the last hidden state."""
+    for key in ("logits", "prediction_logits", "start_logits", "last_hidden_state"):
+        if key in output and output[key] is not None:
+            return output[key]
+    raise AssertionError(f"no main output among {list(output.keys())}")
+
+
+def is_token_level(model: PreTrainedModel) -> bool:
+    name = type(model).__name__
+    return any(k in name for k in ("MaskedLM", "PreTraining", "TokenClassification", "QuestionAnswering")) or (
+        name.endswith("Model")
+    )

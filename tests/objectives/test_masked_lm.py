@@ -1,0 +1,274 @@
+"""Tests of MaskedLMCollator: BERT counts, special tokens, 80/10/10, whole words, validation."""
+
+import pickle
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hf_ssl.constants import IGNORE_INDEX
+from hf_ssl.objectives import MaskedLMCollator
+
+PAD, CLS, SEP, MASK, UNK = 0, 1, 2, 3, 4
+SPECIALS = (PAD, CLS, SEP, MASK, UNK)
+SETTINGS = settings(max_examples=50, deadline=None)
+
+
+def make_collator(vocab_size=300, **kwargs):
+    kwargs.setdefault("special_token_ids", (CLS, SEP, UNK))
+    return MaskedLMCollator(vocab_size=vocab_size, mask_token_id=MASK, pad_token_id=PAD, **kwargs)
+
+
+def expected_count(n, probability=0.15, max_predictions=None):
+    count = max(1, round(n * probability))
+    return count if max_predictions is None else min(max_predictions, count)
+
+
+@st.composite
+def batches(draw):
+    """(vocab_size, rows): 1..8 rows of 1..64 non-pad ids, specials sprinkled in, maybe [CLS]..[SEP]."""
+    vocab_size = draw(st.integers(50, 400))
+    token = st.one_of(st.integers(5, vocab_size - 1), st.sampled_from([CLS, SEP, MASK, UNK]))
+    rows = []
+    for _ in range(draw(st.integers(1, 8))):
+        row = draw(st.lists(st.integers(5, vocab_size - 1) | token, min_size=1, max_size=64))
+        if draw(st.booleans()) and len(row) <= 62:
+            row = [CLS, *row, SEP]
+        rows.append(row)
+    return vocab_size, rows
+
+
+@SETTINGS
+@given(batches(), st.sampled_from([None, 1, 3, 20]), st.integers(0, 2**31))
+def test_every_row_gets_the_bert_count_of_predictions_on_non_special_tokens(batch, max_predictions, seed):
+    vocab_size, rows = batch
+    collator = make_collator(vocab_size, max_predictions=max_predictions, seed=seed)
+    out = collator(rows)
+    length = max(map(len, rows))
+    assert out["input_ids"].shape == out["labels"].shape == out["attention_mask"].shape == (len(rows), length)
+    for i, row in enumerate(rows):
+        labels, corrupted = out["labels"][i, : len(row)], out["input_ids"][i, : len(row)]
+        original = torch.tensor(row)
+        selected = labels != IGNORE_INDEX
+        candidates = sum(token not in SPECIALS for token in row)
+        assert int(selected.sum()) == min(
+            expected_count(len(row), max_predictions=max_predictions), candidates
+        )
+        assert torch.equal(labels[selected], original[selected])
+        assert not any(token in SPECIALS for token in original[selected].tolist())
+        assert torch.equal(corrupted[~selected], original[~selected])
+        replaced = corrupted[selected & (corrupted != MASK)]
+        assert not any(token in SPECIALS for token in replaced.tolist())
+        assert out["attention_mask"][i].tolist() == [1] * len(row) + [0] * (length - len(row))
+        assert (out["input_ids"][i, len(row) :] == PAD).all()
+        assert (out["labels"][i, len(row) :] == IGNORE_INDEX).all()
+
+
+@SETTINGS
+@given(batches(), st.integers(0, 2**31))
+def test_special_tokens_are_never_inserted_as_random_replacements(batch, seed):
+    vocab_size, rows = batch
+    collator = make_collator(
+        vocab_size, mlm_probability=1.0, mask_replace_prob=0.0, random_replace_prob=1.0, seed=seed
+    )
+    out = collator(rows)
+    selected = out["labels"] != IGNORE_INDEX
+    assert not torch.isin(out["input_ids"][selected], torch.tensor(SPECIALS)).any()
+
+
+def test_mask_random_keep_split_is_80_10_10_over_20k_predictions():
+    generator = torch.Generator().manual_seed(0)
+    rows = torch.randint(5, 30000, (1100, 128), generator=generator)
+    out = make_collator(30000, seed=1)(list(rows))
+    selected = out["labels"] != IGNORE_INDEX
+    chosen, original = out["input_ids"][selected], rows[selected]
+    total = chosen.numel()
+    assert total == 1100 * 19  # round(0.15 * 128) = 19 per row
+    assert abs(float((chosen == MASK).float().mean()) - 0.8) < 0.02
+    assert abs(float(((chosen != MASK) & (chosen != original)).float().mean()) - 0.1) < 0.02
+    assert abs(float((chosen == original).float().mean()) - 0.1) < 0.02
+
+
+def test_same_seed_gives_identical_batches_and_each_call_draws_new_masks():
+    rows = [list(range(5, 105)), list(range(100, 160))]
+    first, second = make_collator(seed=7), make_collator(seed=7)
+    a1, a2 = first(rows), first(rows)
+    b1, b2 = second(rows), second(rows)
+    for key in a1:
+        assert torch.equal(a1[key], b1[key]) and torch.equal(a2[key], b2[key])
+    assert not torch.equal(a1["labels"], a2["labels"])  # RoBERTa's dynamic masking
+
+
+def test_unseeded_collators_draw_different_masks():
+    rows = [list(range(5, 205))]
+    assert not torch.equal(make_collator()(rows)["labels"], make_collator()(rows)["labels"])
+
+
+def test_pickled_collator_continues_the_same_random_stream():
+    collator = make_collator(seed=3)
+    collator([list(range(5, 50))])
+    clone = pickle.loads(pickle.dumps(collator))
+    assert torch.equal(collator([list(range(5, 50))])["labels"], clone([list(range(5, 50))])["labels"])
+
+
+def test_dataloader_workers_reseed_so_they_do_not_repeat_each_other(monkeypatch):
+    rows = [list(range(5, 205))]
+    outputs = []
+    for worker_seed in (100, 101):
+        collator = make_collator(seed=0)
+        info = type("WorkerInfo", (), {"seed": worker_seed, "id": worker_seed - 100})()
+        monkeypatch.setattr(torch.utils.data, "get_worker_info", lambda info=info: info)
+        outputs.append(collator(rows)["labels"])
+    assert not torch.equal(outputs[0], outputs[1])
+
+
+def test_whole_words_are_masked_whole_and_within_budget():
+    generator = torch.Generator().manual_seed(0)
+    features = []
+    for _ in range(64):
+        word_ids, word = [None], 0
+        while len(word_ids) < 60:
+            word_ids += [word] * int(torch.randint(1, 4, (), generator=generator))
+            word += 1
+        word_ids = [*word_ids[:60], None]
+        ids = [CLS, *torch.randint(5, 300, (59,), generator=generator).tolist(), SEP]
+        features.append({"input_ids": ids, "word_ids": word_ids})
+    out = make_collator(whole_word_mask=True, max_predictions=7, seed=0)(features)
+    selected = out["labels"] != IGNORE_INDEX
+    assert (selected.sum(1) <= 7).all() and selected.sum(1).float().mean() > 5
+    for i, feature in enumerate(features):
+        for word in set(feature["word_ids"]) - {None}:
+            positions = [p for p, w in enumerate(feature["word_ids"]) if w == word]
+            assert len({bool(selected[i, p]) for p in positions}) == 1
+        assert not selected[i, 0] and not selected[i, 60]
+
+
+def test_whole_word_masking_works_for_pre_segmented_chinese():
+    # 我 喜欢 吃 苹果: a segmenter groups characters into words; each character is one token id.
+    feature = {"input_ids": [CLS, 50, 51, 52, 53, 54, 55, SEP], "word_ids": [None, 0, 1, 1, 2, 3, 3, None]}
+    collator = make_collator(whole_word_mask=True, seed=0)
+    seen = set()
+    for _ in range(100):
+        selected = (collator([feature])["labels"][0] != IGNORE_INDEX).tolist()
+        assert selected[2] == selected[3] and selected[5] == selected[6]
+        assert sum(selected) == 1  # round(0.15 * 8) = 1: only the one-character words fit
+        seen.add(selected.index(True))
+    assert seen == {1, 4}
+
+
+def test_special_tokens_mask_and_attention_mask_exclude_positions():
+    feature = {
+        "input_ids": [5, 6, 7, 8, 9, 10, 11, 12],
+        "special_tokens_mask": [1, 1, 1, 1, 0, 0, 1, 1],
+        "attention_mask": [1, 1, 1, 1, 1, 1, 1, 0],
+    }
+    collator = make_collator(mlm_probability=1.0, seed=0)
+    out = collator([feature])
+    assert (out["labels"][0] != IGNORE_INDEX).tolist() == [False] * 4 + [True, True] + [False] * 2
+    assert out["attention_mask"][0].tolist() == feature["attention_mask"]
+
+
+def test_token_type_ids_are_padded_with_zero_and_pad_to_multiple_of_is_honoured():
+    features = [
+        {"input_ids": [CLS, 5, SEP, 6, SEP], "token_type_ids": [0, 0, 0, 1, 1]},
+        {"input_ids": [CLS, 5, SEP], "token_type_ids": [0, 0, 0]},
+    ]
+    out = make_collator(pad_to_multiple_of=8, seed=0)(features)
+    assert out["token_type_ids"].tolist() == [[0, 0, 0, 1, 1, 0, 0, 0], [0] * 8]
+    assert {key: tuple(value.shape) for key, value in out.items()} == {
+        key: (2, 8) for key in ("input_ids", "attention_mask", "labels", "token_type_ids")
+    }
+
+
+def test_attention_mask_is_returned_for_lists_and_tensors_of_ids():
+    for rows in ([[5, 6, 7], [8]], [torch.tensor([5, 6, 7]), torch.tensor([8])]):
+        out = make_collator(seed=0)(rows)
+        assert out["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+        assert set(out) == {"input_ids", "attention_mask", "labels"}
+
+
+def test_extra_keys_pass_through_stacked_and_consumed_keys_do_not():
+    features = [
+        {"input_ids": [CLS, 5, SEP], "next_sentence_label": 1, "word_ids": [None, 0, None]},
+        {"input_ids": [CLS, 6, 7, SEP], "next_sentence_label": 0, "word_ids": [None, 0, 1, None]},
+    ]
+    out = make_collator(seed=0)(features)
+    assert out["next_sentence_label"].tolist() == [1, 0] and out["next_sentence_label"].dtype == torch.long
+    assert "word_ids" not in out and "special_tokens_mask" not in out
+
+
+class FakeTokenizer:
+    name_or_path = "fake-bert"
+    mask_token_id, pad_token_id, all_special_ids = MASK, PAD, [PAD, CLS, SEP, MASK, UNK]
+
+    def __len__(self):
+        return 120
+
+
+def test_from_tokenizer_reads_ids_and_lets_kwargs_override():
+    collator = MaskedLMCollator.from_tokenizer(FakeTokenizer(), mlm_probability=0.2, seed=1)
+    assert (collator.vocab_size, collator.mask_token_id, collator.pad_token_id) == (120, MASK, PAD)
+    assert set(collator.special_token_ids) == set(SPECIALS) and collator.mlm_probability == 0.2
+
+
+def test_from_tokenizer_rejects_a_tokenizer_without_mask_token():
+    tokenizer = FakeTokenizer()
+    tokenizer.mask_token_id = None
+    with pytest.raises(ValueError, match=r"FakeTokenizer\('fake-bert'\) has no mask token"):
+        MaskedLMCollator.from_tokenizer(tokenizer)
+
+
+def test_from_tokenizer_works_with_a_real_wordpiece_tokenizer(tmp_path):
+    from transformers import BertTokenizer
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "##s", "the"]
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab))
+    tokenizer = BertTokenizer(str(tmp_path / "vocab.txt"))
+    collator = MaskedLMCollator.from_tokenizer(tokenizer, mlm_probability=1.0, whole_word_mask=True, seed=0)
+    encoding = tokenizer("hello worlds the")
+    out = collator([{**encoding, "word_ids": encoding.word_ids()}])
+    selected = (out["labels"][0] != IGNORE_INDEX).tolist()
+    assert selected == [False, True, True, True, True, False]  # [CLS]/[SEP] never, world+##s together
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"mlm_probability": 1.2}, "mlm_probability .*1.2"),
+        ({"mask_replace_prob": -0.1}, "mask_replace_prob .*-0.1"),
+        ({"mask_replace_prob": 0.95, "random_replace_prob": 0.1}, r"0\.95 \+ 0\.1"),
+        ({"max_predictions": 0}, "max_predictions .*got 0"),
+        ({"pad_to_multiple_of": 0}, "pad_to_multiple_of .*got 0"),
+        ({"vocab_size": 0}, "vocab_size .*got 0"),
+        ({"vocab_size": 4}, r"special_token_ids .*vocab_size=4\), got 4"),
+        ({"special_token_ids": (CLS, 999)}, r"\[0, vocab_size=300\), got 999"),
+        ({"seed": -1}, "seed .*-1"),
+    ],
+)
+def test_invalid_fields_raise_with_the_value(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_collator(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("features", "kwargs", "message"),
+    [
+        ([[5, 300]], {}, r"token id 300 is outside \[0, vocab_size=300\)"),
+        ([[5, -2]], {}, "token id -2"),
+        ([], {}, "non-empty"),
+        ([{"input_ids": [5, 6]}], {"whole_word_mask": True}, "needs 'word_ids'"),
+        (
+            [{"input_ids": [5, 6], "word_ids": [0]}],
+            {"whole_word_mask": True},
+            "feature 0 has 1 word_ids but 2",
+        ),
+        ([{"input_ids": [5], "labels": 1}], {}, "already carry 'labels'"),
+        ([{"input_ids": [5]}, {"input_ids": [6], "token_type_ids": [0]}], {}, "feature 1 has keys"),
+        ([{"attention_mask": [1]}], {}, "needs 'input_ids'"),
+        ([{"input_ids": [5], "text": "hi"}, {"input_ids": [6], "text": "yo"}], {}, "'text'"),
+    ],
+)
+def test_invalid_inputs_raise_with_the_value(features, kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        make_collator(seed=0, **kwargs)(features)
