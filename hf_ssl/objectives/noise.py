@@ -113,7 +113,7 @@ def select_whole_words(
 
     word_ids = word_ids.masked_fill(~candidates | (word_ids < 0), -1)
     previous_ids = torch.nn.functional.pad(word_ids[:, :-1], (1, 0), value=-1)  # (b, t)
-    starts = candidates & (word_ids != previous_ids)
+    starts = candidates & ((word_ids != previous_ids) | (word_ids == -1))
     unit = starts.long().cumsum(dim=1) - 1  # (b, t): index of the word a token belongs to
     unit = unit.clamp(min=0)
     num_units = int(starts.sum(dim=1).max())

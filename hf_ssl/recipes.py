@@ -1,0 +1,271 @@
+"""End-to-end recipes behind the `hf-ssl` command: pretrain on a corpus, fine-tune on labelled files.
+
+`pretrain` trains a tokenizer on the corpus (WordPiece for BERT, byte-level BPE for RoBERTa), builds
+the model's pretraining data (BERT: MLM + NSP pairs as google-research/bert's
+create_pretraining_data; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2),
+trains with transformers' Trainer and writes a loadable directory (safetensors, config, tokenizer)
+atomically. `finetune` loads such a directory with AutoModelForSequenceClassification.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    Trainer,
+    TrainingArguments,
+)
+
+from .data import iter_texts, load_default_corpus, read_documents
+from .data.tokenizers import train_byte_level_bpe_tokenizer, train_wordpiece_tokenizer
+from .io import atomic_directory
+from .models.bert import BertConfig, BertForPreTraining
+from .models.roberta import RobertaConfig, RobertaForMaskedLM
+from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
+from .presets import preset
+
+logger = logging.getLogger(__name__)
+
+PRETRAINABLE = ("bert", "roberta")
+MAX_DUPES = 10  # BERT's dupe_factor: distinct NSP passes over the corpus
+
+
+@dataclass
+class PretrainSettings:
+    """Everything `pretrain` needs; defaults train a tiny model in a few minutes on 2 CPU cores."""
+
+    model: str = "bert"
+    preset: str = "tiny"
+    corpus: str | None = None
+    output: str = "runs/bert-tiny"
+    vocab_size: int = 8000
+    seq_len: int = 64
+    batch_size: int = 32
+    steps: int = 600
+    learning_rate: float = 1e-3
+    seed: int = 0
+    eval_fraction: float = 0.05
+
+
+def _tokenize_documents(tokenizer: Any, documents: list[list[str]]) -> list[list[list[int]]]:
+    sentences = [s for document in documents for s in document]
+    ids = tokenizer(sentences, add_special_tokens=False)["input_ids"]
+    out, start = [], 0
+    for document in documents:
+        out.append(ids[start : start + len(document)])
+        start += len(document)
+    return out
+
+
+def _nsp_examples(tokenizer: Any, docs: list[list[list[int]]], seq_len: int, needed: int, seed: int) -> list[dict]:
+    examples: list[dict] = []
+    for dupe in range(MAX_DUPES):
+        examples += build_sentence_pair_examples(
+            docs, task="nsp", max_length=seq_len, cls_token_id=tokenizer.cls_token_id,
+            sep_token_id=tokenizer.sep_token_id, seed=seed * MAX_DUPES + dupe,
+        )
+        if len(examples) >= needed:
+            break
+    return examples
+
+
+def _full_sentence_blocks(tokenizer: Any, docs: list[list[list[int]]], seq_len: int) -> list[dict]:
+    """RoBERTa's FULL-SENTENCES: contiguous text across document boundaries (an extra </s> between them)."""
+    stream: list[int] = []
+    for document in docs:
+        for sentence in document:
+            stream.extend(sentence)
+        stream.append(tokenizer.sep_token_id)
+    body = seq_len - 2
+    return [
+        {"input_ids": [tokenizer.cls_token_id, *stream[i : i + body], tokenizer.sep_token_id]}
+        for i in range(0, len(stream) - body + 1, body)
+    ]
+
+
+def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
+    if len(documents) < 4:
+        raise ValueError(f"the corpus has {len(documents)} documents; pretraining needs at least 4")
+    order = np.random.default_rng(seed).permutation(len(documents))
+    held = max(2, int(len(documents) * fraction))
+    return [documents[i] for i in order[held:]], [documents[i] for i in order[:held]]
+
+
+def _training_args(output: str, **kwargs: Any) -> TrainingArguments:
+    return TrainingArguments(
+        output_dir=output, report_to=[], save_strategy="no", use_cpu=True, dataloader_num_workers=0,
+        logging_first_step=True, **kwargs,
+    )
+
+
+def pretrain(settings: PretrainSettings) -> dict[str, Any]:
+    """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`."""
+    if settings.model not in PRETRAINABLE:
+        raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
+    torch.manual_seed(settings.seed)
+    documents = load_default_corpus() if settings.corpus is None else read_documents(settings.corpus)
+    train_documents, eval_documents = _split(documents, settings.eval_fraction, settings.seed)
+    logger.info("corpus: %d documents for training, %d held out", len(train_documents), len(eval_documents))
+
+    is_bert = settings.model == "bert"
+    train_tokenizer = train_wordpiece_tokenizer if is_bert else train_byte_level_bpe_tokenizer
+    tokenizer = train_tokenizer(iter_texts(train_documents), vocab_size=settings.vocab_size,
+                                model_max_length=settings.seq_len)
+    train_docs = _tokenize_documents(tokenizer, train_documents)
+    eval_docs = _tokenize_documents(tokenizer, eval_documents)
+    needed = settings.steps * settings.batch_size
+    sizes = preset(f"{settings.model}-{settings.preset}")
+    if is_bert:
+        train_set = _nsp_examples(tokenizer, train_docs, settings.seq_len, needed, settings.seed)
+        eval_set = _nsp_examples(tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
+        config: BertConfig = BertConfig(**sizes, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
+                                        max_position_embeddings=max(128, settings.seq_len))
+        model: Any = BertForPreTraining(config)
+        collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed)
+        eval_collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
+    else:
+        train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
+        eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
+        config = RobertaConfig(**sizes, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
+                               bos_token_id=tokenizer.cls_token_id, eos_token_id=tokenizer.sep_token_id,
+                               max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1)
+        model = RobertaForMaskedLM(config)
+        collator = MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed)
+        eval_collator = MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
+    if not train_set or not eval_set:
+        raise ValueError(f"the corpus gave {len(train_set)} training and {len(eval_set)} held-out examples")
+    logger.info("%d training examples, %d held out; model has %.2fM parameters",
+                len(train_set), len(eval_set), model.num_parameters() / 1e6)
+
+    args = _training_args(
+        settings.output, max_steps=settings.steps, per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=64, learning_rate=settings.learning_rate, warmup_steps=0.06,
+        weight_decay=0.01, lr_scheduler_type="linear", logging_steps=max(1, settings.steps // 20),
+        seed=settings.seed, prediction_loss_only=True,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=train_set, data_collator=collator)
+    result = trainer.train()
+    trainer.data_collator = eval_collator
+    evaluation = trainer.evaluate(eval_dataset=eval_set)
+    metrics = {
+        "model": settings.model,
+        "parameters": model.num_parameters(),
+        "train_loss": result.training_loss,
+        "eval_loss": evaluation["eval_loss"],
+        "eval_perplexity_bound": math.exp(min(evaluation["eval_loss"], 50.0)),
+        "unigram_entropy": _unigram_entropy(train_docs),
+        "train_examples": len(train_set),
+        "settings": asdict(settings),
+    }
+    with atomic_directory(settings.output) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    logger.info("wrote %s (eval loss %.3f)", settings.output, metrics["eval_loss"])
+    return metrics
+
+
+def _unigram_entropy(docs: list[list[list[int]]]) -> float:
+    """Entropy (nats) of the corpus's token distribution: the loss of a model that ignores context."""
+    counts = np.bincount(np.fromiter((t for d in docs for s in d for t in s), dtype=np.int64))
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+@dataclass
+class FinetuneSettings:
+    """Sequence classification from CSV or JSONL files (columns: text [, text_pair], label)."""
+
+    model_dir: str = "runs/bert-tiny"
+    train_file: str = ""
+    eval_file: str = ""
+    output: str = "runs/bert-tiny-finetuned"
+    text_column: str = "text"
+    text_pair_column: str | None = None
+    label_column: str = "label"
+    epochs: float = 3.0
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    max_length: int = 64
+    seed: int = 0
+
+
+def _load_table(path: str) -> Any:
+    from datasets import load_dataset
+
+    suffix = Path(path).suffix.lower()
+    kinds = {".csv": "csv", ".tsv": "csv", ".jsonl": "json", ".json": "json"}
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    if suffix not in kinds:
+        raise ValueError(f"{path}: unsupported suffix {suffix!r}; expected one of {sorted(kinds)}")
+    extra = {"delimiter": "\t"} if suffix == ".tsv" else {}
+    return load_dataset(kinds[suffix], data_files=path, split="train", **extra)
+
+
+def finetune(settings: FinetuneSettings) -> dict[str, Any]:
+    """Fine-tune a pretrained directory on labelled files; return dev accuracy and loss."""
+    train, dev = _load_table(settings.train_file), _load_table(settings.eval_file)
+    for name, table in (("train", train), ("eval", dev)):
+        needed = [settings.text_column, settings.label_column] + (
+            [settings.text_pair_column] if settings.text_pair_column else []
+        )
+        missing = [c for c in needed if c not in table.column_names]
+        if missing:
+            raise ValueError(f"{name} file lacks column(s) {missing}; it has {table.column_names}")
+    labels = sorted({str(x) for x in train[settings.label_column]})
+    label2id = {label: i for i, label in enumerate(labels)}
+    unknown = sorted({str(x) for x in dev[settings.label_column]} - set(labels))
+    if unknown:
+        raise ValueError(f"eval labels {unknown} never occur in the training file (labels: {labels})")
+
+    tokenizer = AutoTokenizer.from_pretrained(settings.model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        settings.model_dir, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
+    )
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        pair = batch[settings.text_pair_column] if settings.text_pair_column else None
+        encoded = tokenizer(batch[settings.text_column], pair, truncation=True, max_length=settings.max_length)
+        encoded["labels"] = [label2id[str(x)] for x in batch[settings.label_column]]
+        return encoded
+
+    columns = train.column_names
+    train = train.map(encode, batched=True, remove_columns=columns)
+    dev = dev.map(encode, batched=True, remove_columns=dev.column_names)
+
+    def accuracy(prediction: Any) -> dict[str, float]:
+        return {"accuracy": float((np.argmax(prediction.predictions, -1) == prediction.label_ids).mean())}
+
+    args = _training_args(
+        settings.output, num_train_epochs=settings.epochs, per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=64, learning_rate=settings.learning_rate, warmup_steps=0.1,
+        weight_decay=0.01, eval_strategy="epoch", logging_strategy="epoch", seed=settings.seed,
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=dev,
+                      data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=accuracy)
+    trainer.train()
+    evaluation = trainer.evaluate()
+    metrics = {"accuracy": evaluation["eval_accuracy"], "eval_loss": evaluation["eval_loss"],
+               "labels": labels, "train_examples": len(train), "eval_examples": len(dev)}
+    with atomic_directory(settings.output) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    logger.info("dev accuracy %.3f; wrote %s", metrics["accuracy"], settings.output)
+    return metrics
+
+
+def default_output(model: str, preset_name: str) -> str:
+    return os.path.join("runs", f"{model}-{preset_name}")
