@@ -16,7 +16,9 @@ def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
     d = PretrainSettings()
     parser.add_argument("--model", choices=["bert", "roberta"], default=d.model)
     parser.add_argument("--preset", default=d.preset, help="size: tiny, mini, small, medium, base, large")
-    parser.add_argument("--corpus", default=None, help="a .txt/.jsonl file or a folder (default: embedded Moby-Dick)")
+    parser.add_argument(
+        "--corpus", default=None, help="a .txt/.jsonl file or a folder (default: embedded Moby-Dick)"
+    )
     parser.add_argument("--output", default=None, help="model directory (default runs/<model>-<preset>)")
     parser.add_argument("--vocab-size", type=int, default=d.vocab_size)
     parser.add_argument("--seq-len", type=int, default=d.seq_len)
@@ -28,9 +30,15 @@ def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
 
 def _pretrain_settings(args: argparse.Namespace) -> PretrainSettings:
     return PretrainSettings(
-        model=args.model, preset=args.preset, corpus=args.corpus,
-        output=args.output or default_output(args.model, args.preset), vocab_size=args.vocab_size,
-        seq_len=args.seq_len, batch_size=args.batch_size, steps=args.steps, learning_rate=args.learning_rate,
+        model=args.model,
+        preset=args.preset,
+        corpus=args.corpus,
+        output=args.output or default_output(args.model, args.preset),
+        vocab_size=args.vocab_size,
+        seq_len=args.seq_len,
+        batch_size=args.batch_size,
+        steps=args.steps,
+        learning_rate=args.learning_rate,
         seed=args.seed,
     )
 
@@ -54,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hf-ssl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_pretrain_args(commands.add_parser("pretrain", help="train a tokenizer and a model from scratch"))
-    _add_finetune_args(commands.add_parser("finetune", help="fine-tune a pretrained directory on a classification task"))
-    demo = commands.add_parser("demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood")
+    _add_finetune_args(
+        commands.add_parser("finetune", help="fine-tune a pretrained directory on a classification task")
+    )
+    demo = commands.add_parser(
+        "demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood"
+    )
     _add_pretrain_args(demo)
     _add_finetune_args(demo, files=False)
     args = parser.parse_args(argv)
@@ -64,11 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "pretrain":
         result = pretrain(_pretrain_settings(args))
     elif args.command == "finetune":
-        result = finetune(FinetuneSettings(
-            model_dir=args.model_dir, train_file=args.train_file, eval_file=args.eval_file, output=args.output,
-            text_column=args.text_column, text_pair_column=args.text_pair_column, label_column=args.label_column,
-            epochs=args.epochs, batch_size=args.finetune_batch_size, learning_rate=args.finetune_learning_rate,
-        ))
+        result = finetune(
+            FinetuneSettings(
+                model_dir=args.model_dir,
+                train_file=args.train_file,
+                eval_file=args.eval_file,
+                output=args.output,
+                text_column=args.text_column,
+                text_pair_column=args.text_pair_column,
+                label_column=args.label_column,
+                epochs=args.epochs,
+                batch_size=args.finetune_batch_size,
+                learning_rate=args.finetune_learning_rate,
+            )
+        )
     else:
         result = _demo(args)
     print(json.dumps(result, indent=2, default=str))
@@ -82,18 +103,27 @@ def _demo(args: argparse.Namespace) -> dict:
     settings = _pretrain_settings(args)
     pretrained = pretrain(settings)
     task_dir = Path(settings.output).with_name(Path(settings.output).name + "-mood-task")
-    train_file, eval_file = write_task_files(sentence_mood_examples(load_default_corpus(), seed=args.seed), task_dir)
+    train_file, eval_file = write_task_files(
+        sentence_mood_examples(load_default_corpus(), seed=args.seed), task_dir
+    )
     results = {"pretraining": pretrained}
     for name, model_dir in (("pretrained", settings.output), ("from_scratch", None)):
         if model_dir is None:
             # The same architecture, randomly initialised: the baseline that pretraining must beat.
             model_dir = tempfile.mkdtemp(prefix="hf-ssl-scratch-")
             _save_untrained_twin(settings.output, model_dir)
-        results[name] = finetune(FinetuneSettings(
-            model_dir=model_dir, train_file=str(train_file), eval_file=str(eval_file),
-            output=f"{settings.output}-mood-{name}", epochs=args.epochs, batch_size=args.finetune_batch_size,
-            learning_rate=args.finetune_learning_rate, seed=args.seed,
-        ))
+        results[name] = finetune(
+            FinetuneSettings(
+                model_dir=model_dir,
+                train_file=str(train_file),
+                eval_file=str(eval_file),
+                output=f"{settings.output}-mood-{name}",
+                epochs=args.epochs,
+                batch_size=args.finetune_batch_size,
+                learning_rate=args.finetune_learning_rate,
+                seed=args.seed,
+            )
+        )
     return results
 
 

@@ -39,7 +39,9 @@ class Rule:
     split: Split | None = None
 
     def with_prefixes(self, ours_prefix: str, theirs_prefix: str) -> Rule:
-        return Rule(ours_prefix + self.ours, tuple(theirs_prefix + t for t in self.theirs), self.merge, self.split)
+        return Rule(
+            ours_prefix + self.ours, tuple(theirs_prefix + t for t in self.theirs), self.merge, self.split
+        )
 
 
 def rule(ours: str, *theirs: str, merge: Merge | None = None, split: Split | None = None) -> Rule:
@@ -75,7 +77,9 @@ class WeightMap:
     def _fill(template: str, index: str | None) -> str:
         return template if index is None else template.replace("{i}", index)
 
-    def _check_leftovers(self, source: dict[str, Any], used: set[str], dropped: Sequence[str], what: str) -> None:
+    def _check_leftovers(
+        self, source: dict[str, Any], used: set[str], dropped: Sequence[str], what: str
+    ) -> None:
         unmapped = [k for k in source if k not in used and not any(re.fullmatch(p, k) for p in dropped)]
         if unmapped:
             raise ValueError(f"{len(unmapped)} {what} key(s) have no rule in the weight map: {unmapped[:10]}")
@@ -145,7 +149,9 @@ def _load_strict(model: PreTrainedModel, state: dict[str, torch.Tensor]) -> None
     tied = set(getattr(model, "_tied_weights_keys", None) or {})
     missing = [k for k in missing if k not in tied]
     if missing or unexpected:
-        raise ValueError(f"converted weights do not fit {type(model).__name__}: missing {missing}, unexpected {unexpected}")
+        raise ValueError(
+            f"converted weights do not fit {type(model).__name__}: missing {missing}, unexpected {unexpected}"
+        )
 
 
 def from_transformers(model: PreTrainedModel) -> PreTrainedModel:
@@ -176,7 +182,9 @@ def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
     return twin.train(model.training)
 
 
-def copy_config_fields(source: PreTrainedConfig, target_class: type[PreTrainedConfig], **overrides: Any) -> Any:
+def copy_config_fields(
+    source: PreTrainedConfig, target_class: type[PreTrainedConfig], **overrides: Any
+) -> Any:
     """Build `target_class` from the fields of `source` that it declares (plus the label maps)."""
     fields = set(target_class.__dataclass_fields__)  # type: ignore[attr-defined]
     values = {k: v for k, v in source.to_dict().items() if k in fields and not k.startswith("_")}

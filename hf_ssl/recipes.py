@@ -68,12 +68,18 @@ def _tokenize_documents(tokenizer: Any, documents: list[list[str]]) -> list[list
     return out
 
 
-def _nsp_examples(tokenizer: Any, docs: list[list[list[int]]], seq_len: int, needed: int, seed: int) -> list[dict]:
+def _nsp_examples(
+    tokenizer: Any, docs: list[list[list[int]]], seq_len: int, needed: int, seed: int
+) -> list[dict]:
     examples: list[dict] = []
     for dupe in range(MAX_DUPES):
         examples += build_sentence_pair_examples(
-            docs, task="nsp", max_length=seq_len, cls_token_id=tokenizer.cls_token_id,
-            sep_token_id=tokenizer.sep_token_id, seed=seed * MAX_DUPES + dupe,
+            docs,
+            task="nsp",
+            max_length=seq_len,
+            cls_token_id=tokenizer.cls_token_id,
+            sep_token_id=tokenizer.sep_token_id,
+            seed=seed * MAX_DUPES + dupe,
         )
         if len(examples) >= needed:
             break
@@ -104,8 +110,13 @@ def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
 
 def _training_args(output: str, **kwargs: Any) -> TrainingArguments:
     return TrainingArguments(
-        output_dir=output, report_to=[], save_strategy="no", use_cpu=True, dataloader_num_workers=0,
-        logging_first_step=True, **kwargs,
+        output_dir=output,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        dataloader_num_workers=0,
+        logging_first_step=True,
+        **kwargs,
     )
 
 
@@ -120,8 +131,9 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
 
     is_bert = settings.model == "bert"
     train_tokenizer = train_wordpiece_tokenizer if is_bert else train_byte_level_bpe_tokenizer
-    tokenizer = train_tokenizer(iter_texts(train_documents), vocab_size=settings.vocab_size,
-                                model_max_length=settings.seq_len)
+    tokenizer = train_tokenizer(
+        iter_texts(train_documents), vocab_size=settings.vocab_size, model_max_length=settings.seq_len
+    )
     train_docs = _tokenize_documents(tokenizer, train_documents)
     eval_docs = _tokenize_documents(tokenizer, eval_documents)
     needed = settings.steps * settings.batch_size
@@ -129,30 +141,50 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     if is_bert:
         train_set = _nsp_examples(tokenizer, train_docs, settings.seq_len, needed, settings.seed)
         eval_set = _nsp_examples(tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
-        config: BertConfig = BertConfig(**sizes, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
-                                        max_position_embeddings=max(128, settings.seq_len))
+        config: BertConfig = BertConfig(
+            **sizes,
+            vocab_size=len(tokenizer),
+            pad_token_id=tokenizer.pad_token_id,
+            max_position_embeddings=max(128, settings.seq_len),
+        )
         model: Any = BertForPreTraining(config)
         collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed)
         eval_collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
     else:
         train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
         eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
-        config = RobertaConfig(**sizes, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
-                               bos_token_id=tokenizer.cls_token_id, eos_token_id=tokenizer.sep_token_id,
-                               max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1)
+        config = RobertaConfig(
+            **sizes,
+            vocab_size=len(tokenizer),
+            pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.cls_token_id,
+            eos_token_id=tokenizer.sep_token_id,
+            max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1,
+        )
         model = RobertaForMaskedLM(config)
         collator = MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed)
         eval_collator = MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
     if not train_set or not eval_set:
         raise ValueError(f"the corpus gave {len(train_set)} training and {len(eval_set)} held-out examples")
-    logger.info("%d training examples, %d held out; model has %.2fM parameters",
-                len(train_set), len(eval_set), model.num_parameters() / 1e6)
+    logger.info(
+        "%d training examples, %d held out; model has %.2fM parameters",
+        len(train_set),
+        len(eval_set),
+        model.num_parameters() / 1e6,
+    )
 
     args = _training_args(
-        settings.output, max_steps=settings.steps, per_device_train_batch_size=settings.batch_size,
-        per_device_eval_batch_size=64, learning_rate=settings.learning_rate, warmup_steps=0.06,
-        weight_decay=0.01, lr_scheduler_type="linear", logging_steps=max(1, settings.steps // 20),
-        seed=settings.seed, prediction_loss_only=True,
+        settings.output,
+        max_steps=settings.steps,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=64,
+        learning_rate=settings.learning_rate,
+        warmup_steps=0.06,
+        weight_decay=0.01,
+        lr_scheduler_type="linear",
+        logging_steps=max(1, settings.steps // 20),
+        seed=settings.seed,
+        prediction_loss_only=True,
     )
     trainer = Trainer(model=model, args=args, train_dataset=train_set, data_collator=collator)
     result = trainer.train()
@@ -237,7 +269,9 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         pair = batch[settings.text_pair_column] if settings.text_pair_column else None
-        encoded = tokenizer(batch[settings.text_column], pair, truncation=True, max_length=settings.max_length)
+        encoded = tokenizer(
+            batch[settings.text_column], pair, truncation=True, max_length=settings.max_length
+        )
         encoded["labels"] = [label2id[str(x)] for x in batch[settings.label_column]]
         return encoded
 
@@ -249,16 +283,34 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         return {"accuracy": float((np.argmax(prediction.predictions, -1) == prediction.label_ids).mean())}
 
     args = _training_args(
-        settings.output, num_train_epochs=settings.epochs, per_device_train_batch_size=settings.batch_size,
-        per_device_eval_batch_size=64, learning_rate=settings.learning_rate, warmup_steps=0.1,
-        weight_decay=0.01, eval_strategy="epoch", logging_strategy="epoch", seed=settings.seed,
+        settings.output,
+        num_train_epochs=settings.epochs,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=64,
+        learning_rate=settings.learning_rate,
+        warmup_steps=0.1,
+        weight_decay=0.01,
+        eval_strategy="epoch",
+        logging_strategy="epoch",
+        seed=settings.seed,
     )
-    trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=dev,
-                      data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=accuracy)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train,
+        eval_dataset=dev,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=accuracy,
+    )
     trainer.train()
     evaluation = trainer.evaluate()
-    metrics = {"accuracy": evaluation["eval_accuracy"], "eval_loss": evaluation["eval_loss"],
-               "labels": labels, "train_examples": len(train), "eval_examples": len(dev)}
+    metrics = {
+        "accuracy": evaluation["eval_accuracy"],
+        "eval_loss": evaluation["eval_loss"],
+        "labels": labels,
+        "train_examples": len(train),
+        "eval_examples": len(dev),
+    }
     with atomic_directory(settings.output) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)

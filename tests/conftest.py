@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hf_ssl.data import iter_texts, load_default_corpus, train_byte_level_bpe_tokenizer, train_wordpiece_tokenizer
+from hf_ssl.data import (
+    iter_texts,
+    load_default_corpus,
+    train_byte_level_bpe_tokenizer,
+    train_wordpiece_tokenizer,
+)
 
 torch.set_num_threads(1)
 

@@ -36,7 +36,7 @@ def sentence_mood_examples(documents: Iterable[Document], *, seed: int = 0) -> l
             by_label[MOODS[match.group(1)]].append({"text": text, "label": MOODS[match.group(1)]})
     smallest = min(len(rows) for rows in by_label.values())
     if smallest == 0:
-        raise ValueError(f"the corpus lacks a mood: counts {({k: len(v) for k, v in by_label.items()})}")
+        raise ValueError(f"the corpus lacks a mood: counts { ({k: len(v) for k, v in by_label.items()}) }")
     rng = random.Random(seed)
     rows = [row for label_rows in by_label.values() for row in rng.sample(label_rows, smallest)]
     rng.shuffle(rows)

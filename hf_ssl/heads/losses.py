@@ -27,9 +27,7 @@ def _normalise(total: torch.Tensor, count: torch.Tensor | int, num_items_in_batc
     return total / count if (not torch.is_tensor(count) or count.numel() == 1) else total / count.sum()
 
 
-def cross_entropy(
-    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
-) -> torch.Tensor:
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
     """Cross-entropy over logits (..., c) and labels (...), skipping IGNORE_INDEX, in fp32."""
     logits = logits.reshape(-1, logits.shape[-1]).float()  # (n, c)
     labels = labels.reshape(-1).to(logits.device)  # (n,)
@@ -63,7 +61,9 @@ def sequence_classification_loss(
     if problem_type == "single_label_classification":
         return cross_entropy(logits, labels, num_items_in_batch), problem_type
     if problem_type == "multi_label_classification":
-        total = F.binary_cross_entropy_with_logits(logits.float(), labels.float(), reduction="sum") / num_labels
+        total = (
+            F.binary_cross_entropy_with_logits(logits.float(), labels.float(), reduction="sum") / num_labels
+        )
         return _normalise(total, labels.shape[0], num_items_in_batch), problem_type
     raise ValueError(
         f"problem_type={problem_type!r}; expected 'regression', 'single_label_classification' "

@@ -117,7 +117,11 @@ class MultiHeadAttention(nn.Module):
             if key_value_states is None:
                 raise ValueError("cross-attention needs key_value_states (the encoder's hidden states)")
             query = self._split_heads(self.q_proj(hidden_states))  # (b, h, t, d)
-            cache = past_key_values.cross_attention_cache if isinstance(past_key_values, EncoderDecoderCache) else None
+            cache = (
+                past_key_values.cross_attention_cache
+                if isinstance(past_key_values, EncoderDecoderCache)
+                else None
+            )
             if cache is not None and past_key_values.is_updated.get(self.layer_idx, False):
                 key, value = cache.layers[self.layer_idx].keys, cache.layers[self.layer_idx].values
             else:

@@ -32,11 +32,19 @@ def test_bad_config_values_raise_naming_the_value(field, value, message):
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
-        ({"input_ids": torch.tensor([[5, 128]])}, "input_ids contains 128; expected ids in \\[0, vocab_size=128\\)"),
+        (
+            {"input_ids": torch.tensor([[5, 128]])},
+            "input_ids contains 128; expected ids in \\[0, vocab_size=128\\)",
+        ),
         ({"input_ids": torch.tensor([[5, -1]])}, "input_ids contains -1"),
-        ({"input_ids": torch.zeros(1, 65, dtype=torch.long)}, "sequence length 65 exceeds max_position_embeddings=64"),
-        ({"input_ids": torch.zeros(2, 5, dtype=torch.long), "attention_mask": torch.ones(2, 4)},
-         "attention_mask has shape \\(2, 4\\); expected \\(2, 5\\)"),
+        (
+            {"input_ids": torch.zeros(1, 65, dtype=torch.long)},
+            "sequence length 65 exceeds max_position_embeddings=64",
+        ),
+        (
+            {"input_ids": torch.zeros(2, 5, dtype=torch.long), "attention_mask": torch.ones(2, 4)},
+            "attention_mask has shape \\(2, 4\\); expected \\(2, 5\\)",
+        ),
         ({"input_ids": torch.zeros(0, 5, dtype=torch.long)}, "input_ids is empty"),
     ],
 )
@@ -72,7 +80,9 @@ def test_pretraining_loss_is_the_sum_of_mlm_and_nsp_losses():
     inputs = make_inputs(model, labels=True)
     out = model(**inputs)
     torch.testing.assert_close(out.loss, out.mlm_loss + out.pair_loss)
-    expected_nsp = torch.nn.functional.cross_entropy(out.seq_relationship_logits, inputs["next_sentence_label"])
+    expected_nsp = torch.nn.functional.cross_entropy(
+        out.seq_relationship_logits, inputs["next_sentence_label"]
+    )
     torch.testing.assert_close(out.pair_loss, expected_nsp)
 
 
@@ -126,27 +136,33 @@ def test_pipelines_run_with_hf_ssl_models(family, wordpiece_tokenizer, bpe_token
 
     torch.manual_seed(0)
     mask = tokenizer.mask_token
-    fill = pipeline("fill-mask", model=classes[AutoModelForMaskedLM](_tiny(config_class, tokenizer)),
-                    tokenizer=tokenizer)
+    fill = pipeline(
+        "fill-mask", model=classes[AutoModelForMaskedLM](_tiny(config_class, tokenizer)), tokenizer=tokenizer
+    )
     guesses = fill(f"Call me {mask}.")
     assert len(guesses) == 5 and all(0.0 <= g["score"] <= 1.0 for g in guesses)
 
     labels = {"id2label": {0: "NEG", 1: "POS"}, "label2id": {"NEG": 0, "POS": 1}}
-    classify = pipeline("text-classification",
-                        model=classes[AutoModelForSequenceClassification](_tiny(config_class, tokenizer, **labels)),
-                        tokenizer=tokenizer)
+    classify = pipeline(
+        "text-classification",
+        model=classes[AutoModelForSequenceClassification](_tiny(config_class, tokenizer, **labels)),
+        tokenizer=tokenizer,
+    )
     assert classify("It is a way I have.")[0]["label"] in ("NEG", "POS")
 
     tags = {"id2label": {0: "O", 1: "B-X", 2: "I-X"}, "label2id": {"O": 0, "B-X": 1, "I-X": 2}}
-    tagger = pipeline("token-classification",
-                      model=classes[AutoModelForTokenClassification](_tiny(config_class, tokenizer, **tags)),
-                      tokenizer=tokenizer)
+    tagger = pipeline(
+        "token-classification",
+        model=classes[AutoModelForTokenClassification](_tiny(config_class, tokenizer, **tags)),
+        tokenizer=tokenizer,
+    )
     assert isinstance(tagger("Ishmael went to sea."), list)
 
     # transformers 5.23 removed the question-answering pipeline; the QA head is exercised by
     # test_generic and test_parity instead.
 
-    features = pipeline("feature-extraction", model=classes[AutoModel](_tiny(config_class, tokenizer)),
-                        tokenizer=tokenizer)
+    features = pipeline(
+        "feature-extraction", model=classes[AutoModel](_tiny(config_class, tokenizer)), tokenizer=tokenizer
+    )
     vectors = features("Call me Ishmael.")
     assert len(vectors[0][0]) == 32

@@ -22,14 +22,16 @@ def over(heads):
 @over(HEADS)
 @torch.no_grad()
 def test_save_then_load_gives_identical_outputs_and_no_missing_keys(head, tmp_path):
-    family, auto_class, model_class = head
+    family, _, model_class = head
     model = make_model(family, model_class).eval()
     inputs = make_inputs(model)
     model.save_pretrained(tmp_path)
     assert (tmp_path / "model.safetensors").is_file()
     loaded, info = model_class.from_pretrained(tmp_path, output_loading_info=True)
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
-    torch.testing.assert_close(main_output(loaded.eval()(**inputs)), main_output(model(**inputs)), rtol=0, atol=1e-6)
+    torch.testing.assert_close(
+        main_output(loaded.eval()(**inputs)), main_output(model(**inputs)), rtol=0, atol=1e-6
+    )
 
 
 @over(HEADS)
@@ -78,8 +80,7 @@ def test_backward_reaches_every_parameter_the_head_uses(head):
     assert torch.isfinite(loss)
     unused = {"pooler.dense.weight", "pooler.dense.bias"}
     without_grad = [
-        n for n, p in model.named_parameters()
-        if p.grad is None and not any(n.endswith(u) for u in unused)
+        n for n, p in model.named_parameters() if p.grad is None and not any(n.endswith(u) for u in unused)
     ]
     assert not without_grad, without_grad
 
@@ -101,7 +102,9 @@ def test_activation_checkpointing_gives_the_same_gradients(head):
 
 class _Rows(torch.utils.data.Dataset):
     def __init__(self, batches: list[dict]) -> None:
-        self.rows = [{k: v[i] for k, v in batch.items()} for batch in batches for i in range(len(batch["input_ids"]))]
+        self.rows = [
+            {k: v[i] for k, v in batch.items()} for batch in batches for i in range(len(batch["input_ids"]))
+        ]
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -112,9 +115,19 @@ class _Rows(torch.utils.data.Dataset):
 
 def _train(model, dataset, tmp_path, batch_size: int, accumulation: int) -> list[float]:
     args = TrainingArguments(
-        output_dir=str(tmp_path), per_device_train_batch_size=batch_size, gradient_accumulation_steps=accumulation,
-        max_steps=2, learning_rate=1e-2, logging_steps=1, report_to=[], save_strategy="no", use_cpu=True, seed=0,
-        disable_tqdm=True, dataloader_drop_last=True, optim="sgd",  # Adam would amplify 1e-9 gradient noise
+        output_dir=str(tmp_path),
+        per_device_train_batch_size=batch_size,
+        gradient_accumulation_steps=accumulation,
+        max_steps=2,
+        learning_rate=1e-2,
+        logging_steps=1,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        seed=0,
+        disable_tqdm=True,
+        dataloader_drop_last=True,
+        optim="sgd",  # Adam would amplify 1e-9 gradient noise
     )
     trainer = Trainer(model=model, args=args, train_dataset=dataset)
     trainer.train()

@@ -20,12 +20,26 @@ LENGTHS = (10, 7, 4)  # rows are right-padded to LENGTH
 
 TINY_CONFIGS: dict[str, PreTrainedConfig] = {
     "bert": hf_ssl.BertConfig(
-        vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
-        max_position_embeddings=64, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, num_labels=3,
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        num_labels=3,
     ),
     "roberta": hf_ssl.RobertaConfig(
-        vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
-        max_position_embeddings=66, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, num_labels=3,
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=66,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        num_labels=3,
     ),
 }
 
@@ -49,7 +63,9 @@ def make_model(family: str, model_class: type[PreTrainedModel], attn: str = "sdp
     return model_class._from_config(config, attn_implementation=attn)
 
 
-def make_inputs(model: PreTrainedModel, *, labels: bool = False, seed: int = 0, equal_masks: bool = False) -> dict:
+def make_inputs(
+    model: PreTrainedModel, *, labels: bool = False, seed: int = 0, equal_masks: bool = False
+) -> dict:
     """A right-padded batch (rows of LENGTHS) for `model`, with the labels its head takes."""
     g = torch.Generator().manual_seed(seed)
     pad = model.config.pad_token_id
@@ -78,9 +94,9 @@ def make_inputs(model: PreTrainedModel, *, labels: bool = False, seed: int = 0, 
         if "PreTraining" in name and "Roberta" not in name:
             inputs["next_sentence_label"] = torch.randint(0, 2, (BATCH,), generator=g)
     elif "TokenClassification" in name:
-        inputs["labels"] = torch.randint(0, model.config.num_labels, (BATCH, LENGTH), generator=g).masked_fill(
-            mask == 0, -100
-        )
+        inputs["labels"] = torch.randint(
+            0, model.config.num_labels, (BATCH, LENGTH), generator=g
+        ).masked_fill(mask == 0, -100)
     elif "QuestionAnswering" in name:
         inputs["start_positions"] = torch.tensor([1, 2, 0])
         inputs["end_positions"] = torch.tensor([3, 5, 2])
@@ -101,6 +117,6 @@ def main_output(output: Any) -> torch.Tensor:
 
 def is_token_level(model: PreTrainedModel) -> bool:
     name = type(model).__name__
-    return any(k in name for k in ("MaskedLM", "PreTraining", "TokenClassification", "QuestionAnswering")) or (
-        name.endswith("Model")
-    )
+    return any(
+        k in name for k in ("MaskedLM", "PreTraining", "TokenClassification", "QuestionAnswering")
+    ) or (name.endswith("Model"))

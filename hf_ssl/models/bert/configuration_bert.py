@@ -67,8 +67,14 @@ class BertConfig(PreTrainedConfig):
 
     def validate_sizes(self) -> None:
         """Every size positive, heads dividing the width, probabilities in [0, 1), ids in the vocabulary."""
-        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-                     "max_position_embeddings"):
+        for name in (
+            "vocab_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "max_position_embeddings",
+        ):
             value = getattr(self, name)
             require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
         require(self.type_vocab_size >= 0, f"type_vocab_size={self.type_vocab_size}; expected >= 0")
@@ -76,7 +82,9 @@ class BertConfig(PreTrainedConfig):
             self.hidden_size % self.num_attention_heads == 0,
             f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={self.num_attention_heads}",
         )
-        require(self.hidden_act in ACT2FN, f"hidden_act={self.hidden_act!r}; expected one of {sorted(ACT2FN)}")
+        require(
+            self.hidden_act in ACT2FN, f"hidden_act={self.hidden_act!r}; expected one of {sorted(ACT2FN)}"
+        )
         for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
             value = getattr(self, name)
             require(value is None or 0.0 <= value < 1.0, f"{name}={value}; expected a probability in [0, 1)")

@@ -28,11 +28,20 @@ def encoder_rules(embedding_norm: str = "LayerNorm") -> list[Rule]:
         rule("embeddings.norm.weight", f"embeddings.{embedding_norm}.weight"),
         rule("embeddings.norm.bias", f"embeddings.{embedding_norm}.bias"),
         *[
-            rule(_LAYER + f"self_attn.qkv_proj.{p}", *(t + f"attention.self.{n}.{p}" for n in ("query", "key", "value")))
+            rule(
+                _LAYER + f"self_attn.qkv_proj.{p}",
+                *(t + f"attention.self.{n}.{p}" for n in ("query", "key", "value")),
+            )
             for p in ("weight", "bias")
         ],
-        *[rule(_LAYER + f"self_attn.o_proj.{p}", t + f"attention.output.dense.{p}") for p in ("weight", "bias")],
-        *[rule(_LAYER + f"self_attn_norm.{p}", t + f"attention.output.LayerNorm.{p}") for p in ("weight", "bias")],
+        *[
+            rule(_LAYER + f"self_attn.o_proj.{p}", t + f"attention.output.dense.{p}")
+            for p in ("weight", "bias")
+        ],
+        *[
+            rule(_LAYER + f"self_attn_norm.{p}", t + f"attention.output.LayerNorm.{p}")
+            for p in ("weight", "bias")
+        ],
         *[rule(_LAYER + f"ffn.up_proj.{p}", t + f"intermediate.dense.{p}") for p in ("weight", "bias")],
         *[rule(_LAYER + f"ffn.down_proj.{p}", t + f"output.dense.{p}") for p in ("weight", "bias")],
         *[rule(_LAYER + f"ffn_norm.{p}", t + f"output.LayerNorm.{p}") for p in ("weight", "bias")],

@@ -76,7 +76,9 @@ class BertPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
 
     def _attach_encoder(self, config: BertConfig, add_pooling_layer: bool) -> None:
         """Build this family's bare encoder under `base_model_prefix` (bert, roberta, ...)."""
-        setattr(self, self.base_model_prefix, self.base_model_class(config, add_pooling_layer=add_pooling_layer))
+        setattr(
+            self, self.base_model_prefix, self.base_model_class(config, add_pooling_layer=add_pooling_layer)
+        )
 
 
 class BertModel(BertPreTrainedModel):
@@ -146,10 +148,15 @@ class BertModel(BertPreTrainedModel):
                 f"sequence length {shape[1]} exceeds max_position_embeddings="
                 f"{self.config.max_position_embeddings}"
             )
-        for name, tensor in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids),
-                             ("position_ids", position_ids)):
+        for name, tensor in (
+            ("attention_mask", attention_mask),
+            ("token_type_ids", token_type_ids),
+            ("position_ids", position_ids),
+        ):
             if tensor is not None and tuple(tensor.shape) != tuple(shape):
-                raise ValueError(f"{name} has shape {tuple(tensor.shape)}; expected {tuple(shape)} like input_ids")
+                raise ValueError(
+                    f"{name} has shape {tuple(tensor.shape)}; expected {tuple(shape)} like input_ids"
+                )
         if token_type_ids is not None and not self.segment_embeddings and bool(token_type_ids.any()):
             raise ValueError(f"{type(self).__name__} has no segment embeddings; token_type_ids must be all 0")
 
@@ -162,7 +169,9 @@ class BertModel(BertPreTrainedModel):
         # sdpa returns no weights: a call that asks for them runs the eager kernel on the same (bool) mask.
         attn_implementation = "eager" if output_attentions else mask_implementation
         if output_attentions and mask_implementation == "flex_attention":
-            raise ValueError("output_attentions=True needs attn_implementation 'eager' or 'sdpa', not flex_attention")
+            raise ValueError(
+                "output_attentions=True needs attn_implementation 'eager' or 'sdpa', not flex_attention"
+            )
 
         embeddings = self.embeddings(
             input_ids, token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds
@@ -190,7 +199,9 @@ class BertModel(BertPreTrainedModel):
 BertPreTrainedModel.base_model_class = BertModel
 
 
-def _encode(model: BertPreTrainedModel, inputs: dict[str, Any]) -> BaseModelOutputWithPoolingAndCrossAttentions:
+def _encode(
+    model: BertPreTrainedModel, inputs: dict[str, Any]
+) -> BaseModelOutputWithPoolingAndCrossAttentions:
     inputs = {k: v for k, v in inputs.items() if k != "num_items_in_batch"}
     return model.encoder_model(**inputs, return_dict=True)
 
@@ -218,7 +229,9 @@ class BertForPreTrainingOutput(ModelOutput):
 class BertForMaskedLM(BertPreTrainedModel):
     """Encoder + masked-LM head (tied to the word embeddings)."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {"lm_head.decoder.weight": "bert.embeddings.word_embeddings.weight"}
+    _tied_weights_keys: ClassVar[dict[str, str]] = {
+        "lm_head.decoder.weight": "bert.embeddings.word_embeddings.weight"
+    }
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__(config)
@@ -256,13 +269,23 @@ class BertForMaskedLM(BertPreTrainedModel):
         **kwargs: Any,
     ) -> MaskedLMOutput | tuple[Any, ...]:
         """labels (b, t): original ids at masked positions, -100 elsewhere. Logits (b, t, V), or (n, V) in training."""
-        out = _encode(self, {"input_ids": input_ids, "attention_mask": attention_mask,
-                             "token_type_ids": token_type_ids, "position_ids": position_ids,
-                             "inputs_embeds": inputs_embeds, "output_attentions": output_attentions,
-                             "output_hidden_states": output_hidden_states})
+        out = _encode(
+            self,
+            {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "token_type_ids": token_type_ids,
+                "position_ids": position_ids,
+                "inputs_embeds": inputs_embeds,
+                "output_attentions": output_attentions,
+                "output_hidden_states": output_hidden_states,
+            },
+        )
         logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
-        output = MaskedLMOutput(loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions)
+        output = MaskedLMOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
         return _with_tuple(output, return_dict, self.config)
 
 
@@ -295,10 +318,18 @@ class BertForPreTraining(BertForMaskedLM):
     ) -> BertForPreTrainingOutput | tuple[Any, ...]:
         """labels (b, t) for MLM; next_sentence_label (b,): 0 = B follows A, 1 = B is random."""
         pair_label = kwargs.pop(self.pair_label_name, next_sentence_label)
-        out = _encode(self, {"input_ids": input_ids, "attention_mask": attention_mask,
-                             "token_type_ids": token_type_ids, "position_ids": position_ids,
-                             "inputs_embeds": inputs_embeds, "output_attentions": output_attentions,
-                             "output_hidden_states": output_hidden_states})
+        out = _encode(
+            self,
+            {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "token_type_ids": token_type_ids,
+                "position_ids": position_ids,
+                "inputs_embeds": inputs_embeds,
+                "output_attentions": output_attentions,
+                "output_hidden_states": output_hidden_states,
+            },
+        )
         logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         pair_logits = self.seq_relationship(out.pooler_output)  # (b, 2)
         mlm_loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
@@ -327,7 +358,9 @@ class _PooledHeadModel(BertPreTrainedModel):
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True) -> None:
         super().__init__(config)
         self._attach_encoder(config, add_pooling_layer=add_pooling_layer)
-        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        dropout = (
+            config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        )
         self.dropout = nn.Dropout(dropout)
 
     def _encode_inputs(self, **inputs: Any) -> BaseModelOutputWithPoolingAndCrossAttentions:
@@ -357,9 +390,15 @@ class BertForNextSentencePrediction(_PooledHeadModel):
         **kwargs: Any,
     ) -> NextSentencePredictorOutput | tuple[Any, ...]:
         labels = kwargs.pop("next_sentence_label", labels)
-        out = self._encode_inputs(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                                  position_ids=position_ids, inputs_embeds=inputs_embeds,
-                                  output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+        out = self._encode_inputs(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
         logits = self.seq_relationship(out.pooler_output)  # (b, 2)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = NextSentencePredictorOutput(
@@ -394,9 +433,15 @@ class BertForSequenceClassification(_PooledHeadModel):
         **kwargs: Any,
     ) -> SequenceClassifierOutput | tuple[Any, ...]:
         """labels (b,) class ids, (b,) floats for regression (num_labels 1), or (b, c) multi-label."""
-        out = self._encode_inputs(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                                  position_ids=position_ids, inputs_embeds=inputs_embeds,
-                                  output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+        out = self._encode_inputs(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
         logits = self._logits(out)
         loss = None
         if labels is not None:
@@ -440,10 +485,15 @@ class BertForMultipleChoice(_PooledHeadModel):
         def flat(x: torch.Tensor | None) -> torch.Tensor | None:
             return None if x is None else x.reshape(-1, *x.shape[2:])  # (b·c, t, ...)
 
-        out = self._encode_inputs(input_ids=flat(input_ids), attention_mask=flat(attention_mask),
-                                  token_type_ids=flat(token_type_ids), position_ids=flat(position_ids),
-                                  inputs_embeds=flat(inputs_embeds), output_attentions=output_attentions,
-                                  output_hidden_states=output_hidden_states)
+        out = self._encode_inputs(
+            input_ids=flat(input_ids),
+            attention_mask=flat(attention_mask),
+            token_type_ids=flat(token_type_ids),
+            position_ids=flat(position_ids),
+            inputs_embeds=flat(inputs_embeds),
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)  # (b, c)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = MultipleChoiceModelOutput(
@@ -475,13 +525,20 @@ class BertForTokenClassification(_PooledHeadModel):
         **kwargs: Any,
     ) -> TokenClassifierOutput | tuple[Any, ...]:
         """labels (b, t): a class per token, -100 for pieces and specials that carry no label."""
-        out = self._encode_inputs(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids,
-                                  position_ids=position_ids, inputs_embeds=inputs_embeds,
-                                  output_attentions=output_attentions, output_hidden_states=output_hidden_states)
+        out = self._encode_inputs(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
         logits = self.classifier(self.dropout(out.last_hidden_state))  # (b, t, c)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
-        output = TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
-                                       attentions=out.attentions)
+        output = TokenClassifierOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
         return _with_tuple(output, return_dict, self.config)
 
 
@@ -509,17 +566,28 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         **kwargs: Any,
     ) -> QuestionAnsweringModelOutput | tuple[Any, ...]:
         """start/end_positions (b,): token indices of the answer span."""
-        out = _encode(self, {"input_ids": input_ids, "attention_mask": attention_mask,
-                             "token_type_ids": token_type_ids, "position_ids": position_ids,
-                             "inputs_embeds": inputs_embeds, "output_attentions": output_attentions,
-                             "output_hidden_states": output_hidden_states})
+        out = _encode(
+            self,
+            {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "token_type_ids": token_type_ids,
+                "position_ids": position_ids,
+                "inputs_embeds": inputs_embeds,
+                "output_attentions": output_attentions,
+                "output_hidden_states": output_hidden_states,
+            },
+        )
         start_logits, end_logits = self.span_head(out.last_hidden_state)  # (b, t) each
         loss = None
         if start_positions is not None and end_positions is not None:
             loss = span_loss(start_logits, end_logits, start_positions, end_positions)
         output = QuestionAnsweringModelOutput(
-            loss=loss, start_logits=start_logits, end_logits=end_logits,
-            hidden_states=out.hidden_states, attentions=out.attentions,
+            loss=loss,
+            start_logits=start_logits,
+            end_logits=end_logits,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
         )
         return _with_tuple(output, return_dict, self.config)
 

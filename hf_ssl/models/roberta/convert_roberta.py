@@ -58,7 +58,9 @@ def roberta_head_rules(head: str) -> list[Rule]:
 def roberta_weight_map(head: str, type_vocab_size: int) -> WeightMap:
     prefix = "" if head == "RobertaModel" else "roberta."
     base = [r for r in encoder_rules() if not r.ours.startswith("embeddings.position")]
-    base = [r for r in base if not r.ours.startswith("embeddings.token_type")] + [_position_rule(type_vocab_size)]
+    base = [r for r in base if not r.ours.startswith("embeddings.token_type")] + [
+        _position_rule(type_vocab_size)
+    ]
     rules = [r.with_prefixes(prefix, prefix) for r in base] + roberta_head_rules(head)
     return WeightMap(rules, dropped_theirs=(*BUFFERS, r"lm_head\.decoder\.bias"))
 

@@ -42,7 +42,9 @@ class RobertaForMaskedLM(RobertaPreTrainedModel, bert.BertForMaskedLM):
 
     def _make_lm_head(self, config: RobertaConfig) -> MaskedLMHead:
         # fairseq's RobertaLMHead applies exact GELU whatever the encoder's activation.
-        return MaskedLMHead(config.hidden_size, config.vocab_size, activation="gelu", norm_eps=config.layer_norm_eps)
+        return MaskedLMHead(
+            config.hidden_size, config.vocab_size, activation="gelu", norm_eps=config.layer_norm_eps
+        )
 
 
 class RobertaForSequenceClassification(RobertaPreTrainedModel, bert.BertForSequenceClassification):
@@ -50,7 +52,9 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel, bert.BertForSeque
 
     def __init__(self, config: RobertaConfig) -> None:
         bert._PooledHeadModel.__init__(self, config, add_pooling_layer=False)
-        dropout = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        dropout = (
+            config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        )
         self.classifier: nn.Module = FirstTokenClassifier(config.hidden_size, config.num_labels, dropout)
         self.post_init()
 
