@@ -52,7 +52,7 @@ class PretrainSettings:
     vocab_size: int = 8000
     seq_len: int = 64
     batch_size: int = 32
-    steps: int = 1200
+    steps: int = 600
     learning_rate: float = 1e-3
     seed: int = 0
     eval_fraction: float = 0.05
