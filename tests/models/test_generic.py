@@ -135,7 +135,8 @@ def _train(model, dataset, tmp_path, batch_size: int, accumulation: int) -> list
 
 
 @over(LOSS_HEADS)
-def test_gradient_accumulation_gives_the_same_losses_and_weights(head, tmp_path):
+@pytest.mark.parametrize("attn", ["eager", "sdpa"])
+def test_gradient_accumulation_gives_the_same_losses_and_weights(head, attn, tmp_path):
     family, _, model_class = head
     probe = make_model(family, model_class)
     # ForPreTraining's sentence-pair loss is a per-sequence mean: exact under accumulation when every
@@ -143,8 +144,8 @@ def test_gradient_accumulation_gives_the_same_losses_and_weights(head, tmp_path)
     equal = "PreTraining" in model_class.__name__
     batches = [make_inputs(probe, labels=True, seed=s, equal_masks=equal) for s in range(4)]  # 12 rows
     dataset = _Rows(batches)
-    whole = make_model(family, model_class)
-    accumulated = make_model(family, model_class)
+    whole = make_model(family, model_class, attn=attn)
+    accumulated = make_model(family, model_class, attn=attn)
     losses_whole = _train(whole, dataset, tmp_path / "a", batch_size=4, accumulation=1)
     losses_accumulated = _train(accumulated, dataset, tmp_path / "b", batch_size=2, accumulation=2)
     assert len(losses_whole) == 2
