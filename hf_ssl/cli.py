@@ -53,6 +53,7 @@ def _add_finetune_args(parser: argparse.ArgumentParser, *, files: bool = True) -
         parser.add_argument("--text-column", default=d.text_column)
         parser.add_argument("--text-pair-column", default=None, help="second segment for sentence-pair tasks")
         parser.add_argument("--label-column", default=d.label_column)
+        parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--epochs", type=float, default=d.epochs)
     parser.add_argument("--finetune-batch-size", type=int, default=d.batch_size)
     parser.add_argument("--finetune-learning-rate", type=float, default=d.learning_rate)
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         result = pretrain(_pretrain_settings(args))
     elif args.command == "finetune":
         result = finetune(
-            FinetuneSettings(
+            _finetune_settings(
+                args,
                 model_dir=args.model_dir,
                 train_file=args.train_file,
                 eval_file=args.eval_file,
@@ -85,9 +87,6 @@ def main(argv: list[str] | None = None) -> int:
                 text_column=args.text_column,
                 text_pair_column=args.text_pair_column,
                 label_column=args.label_column,
-                epochs=args.epochs,
-                batch_size=args.finetune_batch_size,
-                learning_rate=args.finetune_learning_rate,
             )
         )
     else:
@@ -107,24 +106,32 @@ def _demo(args: argparse.Namespace) -> dict:
         sentence_mood_examples(load_default_corpus(), seed=args.seed), task_dir
     )
     results = {"pretraining": pretrained}
-    for name, model_dir in (("pretrained", settings.output), ("from_scratch", None)):
-        if model_dir is None:
-            # The same architecture, randomly initialised: the baseline that pretraining must beat.
-            model_dir = tempfile.mkdtemp(prefix="hf-ssl-scratch-")
-            _save_untrained_twin(settings.output, model_dir)
-        results[name] = finetune(
-            FinetuneSettings(
-                model_dir=model_dir,
-                train_file=str(train_file),
-                eval_file=str(eval_file),
-                output=f"{settings.output}-mood-{name}",
-                epochs=args.epochs,
-                batch_size=args.finetune_batch_size,
-                learning_rate=args.finetune_learning_rate,
-                seed=args.seed,
+    files = {"train_file": str(train_file), "eval_file": str(eval_file)}
+    results["pretrained"] = finetune(
+        _finetune_settings(
+            args, model_dir=settings.output, output=f"{settings.output}-mood-pretrained", **files
+        )
+    )
+    with tempfile.TemporaryDirectory(prefix="hf-ssl-scratch-") as scratch:
+        # The same architecture, randomly initialised: the baseline that pretraining must beat.
+        _save_untrained_twin(settings.output, scratch)
+        results["from_scratch"] = finetune(
+            _finetune_settings(
+                args, model_dir=scratch, output=f"{settings.output}-mood-from_scratch", **files
             )
         )
     return results
+
+
+def _finetune_settings(args: argparse.Namespace, **fields: str | None) -> FinetuneSettings:
+    """Fine-tuning settings from the shared command-line options plus the given files and paths."""
+    return FinetuneSettings(
+        epochs=args.epochs,
+        batch_size=args.finetune_batch_size,
+        learning_rate=args.finetune_learning_rate,
+        seed=args.seed,
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 def _save_untrained_twin(pretrained_dir: str, target: str) -> None:

@@ -135,3 +135,97 @@ def test_cli_pretrain_prints_metrics_as_json(corpus_file, tmp_path, capsys):
     printed = capsys.readouterr().out
     metrics = json.loads(printed[printed.index("{\n") :])
     assert metrics["model"] == "bert"
+
+
+def _printed_json(capsys) -> dict:
+    printed = capsys.readouterr().out
+    return json.loads(printed[printed.rindex("\n{\n") + 1 :] if "\n{\n" in printed else printed)
+
+
+def test_cli_finetune_uses_the_files_and_columns_it_is_given(corpus_file, tmp_path, capsys):
+    main(
+        [
+            "pretrain",
+            "--corpus",
+            str(corpus_file),
+            "--output",
+            str(tmp_path / "m"),
+            "--steps",
+            "2",
+            "--batch-size",
+            "4",
+            "--seq-len",
+            "32",
+            "--vocab-size",
+            "300",
+        ]
+    )
+    capsys.readouterr()
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [
+        {
+            "premise": f"the whale number {i} swam",
+            "hypothesis": "it swam" if i % 2 else "it flew",
+            "gold": "yes" if i % 2 else "no",
+        }
+        for i in range(24)
+    ]
+    pairs.write_text("\n".join(json.dumps(r) for r in rows))
+    code = main(
+        [
+            "finetune",
+            "--model-dir",
+            str(tmp_path / "m"),
+            "--train-file",
+            str(pairs),
+            "--eval-file",
+            str(pairs),
+            "--output",
+            str(tmp_path / "nli"),
+            "--text-column",
+            "premise",
+            "--text-pair-column",
+            "hypothesis",
+            "--label-column",
+            "gold",
+            "--epochs",
+            "1",
+            "--seed",
+            "3",
+        ]
+    )
+    assert code == 0
+    metrics = _printed_json(capsys)
+    assert metrics["labels"] == ["no", "yes"] and metrics["eval_examples"] == 24
+    assert json.loads((tmp_path / "nli" / "metrics.json").read_text())["accuracy"] == metrics["accuracy"]
+
+
+def test_cli_demo_runs_the_main_job_end_to_end(tmp_path, capsys):
+    output = tmp_path / "bert-tiny"
+    code = main(
+        [
+            "demo",
+            "--output",
+            str(output),
+            "--steps",
+            "2",
+            "--batch-size",
+            "8",
+            "--vocab-size",
+            "500",
+            "--epochs",
+            "1",
+        ]
+    )
+    assert code == 0
+    results = _printed_json(capsys)
+    assert set(results) == {"pretraining", "pretrained", "from_scratch"}
+    for arm in ("pretrained", "from_scratch"):
+        assert 0.0 <= results[arm]["accuracy"] <= 1.0
+        assert (tmp_path / f"bert-tiny-mood-{arm}" / "model.safetensors").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bert-tiny",
+        "bert-tiny-mood-from_scratch",
+        "bert-tiny-mood-pretrained",
+        "bert-tiny-mood-task",
+    ]

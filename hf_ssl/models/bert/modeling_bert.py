@@ -199,11 +199,22 @@ class BertModel(BertPreTrainedModel):
 BertPreTrainedModel.base_model_class = BertModel
 
 
+ENCODER_ARGUMENTS = (
+    "input_ids",
+    "attention_mask",
+    "token_type_ids",
+    "position_ids",
+    "inputs_embeds",
+    "output_attentions",
+    "output_hidden_states",
+)
+
+
 def _encode(
-    model: BertPreTrainedModel, inputs: dict[str, Any]
+    model: BertPreTrainedModel, arguments: dict[str, Any]
 ) -> BaseModelOutputWithPoolingAndCrossAttentions:
-    inputs = {k: v for k, v in inputs.items() if k != "num_items_in_batch"}
-    return model.encoder_model(**inputs, return_dict=True)
+    """Run the bare encoder on those of a head's arguments that it shares with the encoder (pass `locals()`)."""
+    return model.encoder_model(**{name: arguments[name] for name in ENCODER_ARGUMENTS}, return_dict=True)
 
 
 def _with_tuple(output: ModelOutput, return_dict: bool | None, config: BertConfig) -> Any:
@@ -269,18 +280,7 @@ class BertForMaskedLM(BertPreTrainedModel):
         **kwargs: Any,
     ) -> MaskedLMOutput | tuple[Any, ...]:
         """labels (b, t): original ids at masked positions, -100 elsewhere. Logits (b, t, V), or (n, V) in training."""
-        out = _encode(
-            self,
-            {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_type_ids": token_type_ids,
-                "position_ids": position_ids,
-                "inputs_embeds": inputs_embeds,
-                "output_attentions": output_attentions,
-                "output_hidden_states": output_hidden_states,
-            },
-        )
+        out = _encode(self, locals())
         logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
         output = MaskedLMOutput(
@@ -318,18 +318,7 @@ class BertForPreTraining(BertForMaskedLM):
     ) -> BertForPreTrainingOutput | tuple[Any, ...]:
         """labels (b, t) for MLM; next_sentence_label (b,): 0 = B follows A, 1 = B is random."""
         pair_label = kwargs.pop(self.pair_label_name, next_sentence_label)
-        out = _encode(
-            self,
-            {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_type_ids": token_type_ids,
-                "position_ids": position_ids,
-                "inputs_embeds": inputs_embeds,
-                "output_attentions": output_attentions,
-                "output_hidden_states": output_hidden_states,
-            },
-        )
+        out = _encode(self, locals())
         logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         pair_logits = self.seq_relationship(out.pooler_output)  # (b, 2)
         mlm_loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
@@ -363,9 +352,6 @@ class _PooledHeadModel(BertPreTrainedModel):
         )
         self.dropout = nn.Dropout(dropout)
 
-    def _encode_inputs(self, **inputs: Any) -> BaseModelOutputWithPoolingAndCrossAttentions:
-        return _encode(self, inputs)
-
 
 class BertForNextSentencePrediction(_PooledHeadModel):
     """Is segment B the continuation of segment A? labels (b,): 0 = yes, 1 = random B."""
@@ -390,15 +376,7 @@ class BertForNextSentencePrediction(_PooledHeadModel):
         **kwargs: Any,
     ) -> NextSentencePredictorOutput | tuple[Any, ...]:
         labels = kwargs.pop("next_sentence_label", labels)
-        out = self._encode_inputs(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+        out = _encode(self, locals())
         logits = self.seq_relationship(out.pooler_output)  # (b, 2)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = NextSentencePredictorOutput(
@@ -433,15 +411,7 @@ class BertForSequenceClassification(_PooledHeadModel):
         **kwargs: Any,
     ) -> SequenceClassifierOutput | tuple[Any, ...]:
         """labels (b,) class ids, (b,) floats for regression (num_labels 1), or (b, c) multi-label."""
-        out = self._encode_inputs(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+        out = _encode(self, locals())
         logits = self._logits(out)
         loss = None
         if labels is not None:
@@ -485,15 +455,10 @@ class BertForMultipleChoice(_PooledHeadModel):
         def flat(x: torch.Tensor | None) -> torch.Tensor | None:
             return None if x is None else x.reshape(-1, *x.shape[2:])  # (b·c, t, ...)
 
-        out = self._encode_inputs(
-            input_ids=flat(input_ids),
-            attention_mask=flat(attention_mask),
-            token_type_ids=flat(token_type_ids),
-            position_ids=flat(position_ids),
-            inputs_embeds=flat(inputs_embeds),
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+        arguments = dict(locals())
+        for name in ENCODER_ARGUMENTS[:5]:  # the tensors; every choice becomes one encoder row
+            arguments[name] = flat(arguments[name])
+        out = _encode(self, arguments)
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)  # (b, c)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = MultipleChoiceModelOutput(
@@ -525,15 +490,7 @@ class BertForTokenClassification(_PooledHeadModel):
         **kwargs: Any,
     ) -> TokenClassifierOutput | tuple[Any, ...]:
         """labels (b, t): a class per token, -100 for pieces and specials that carry no label."""
-        out = self._encode_inputs(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-            inputs_embeds=inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+        out = _encode(self, locals())
         logits = self.classifier(self.dropout(out.last_hidden_state))  # (b, t, c)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = TokenClassifierOutput(
@@ -566,18 +523,7 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         **kwargs: Any,
     ) -> QuestionAnsweringModelOutput | tuple[Any, ...]:
         """start/end_positions (b,): token indices of the answer span."""
-        out = _encode(
-            self,
-            {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_type_ids": token_type_ids,
-                "position_ids": position_ids,
-                "inputs_embeds": inputs_embeds,
-                "output_attentions": output_attentions,
-                "output_hidden_states": output_hidden_states,
-            },
-        )
+        out = _encode(self, locals())
         start_logits, end_logits = self.span_head(out.last_hidden_state)  # (b, t) each
         loss = None
         if start_positions is not None and end_positions is not None:
