@@ -20,6 +20,17 @@ from transformers import (
 )
 
 from .conversion import from_transformers, to_transformers
+from .models.albert import (
+    AlbertConfig,
+    AlbertForMaskedLM,
+    AlbertForMultipleChoice,
+    AlbertForPreTraining,
+    AlbertForQuestionAnswering,
+    AlbertForSequenceClassification,
+    AlbertForTokenClassification,
+    AlbertModel,
+)
+from .models.albert import convert_albert as _convert_albert  # noqa: F401
 from .models.bert import (
     BertConfig,
     BertForMaskedLM,
@@ -68,6 +79,15 @@ AUTO_CLASSES = {
         AutoModelForQuestionAnswering: RobertaForQuestionAnswering,
         AutoModelForMultipleChoice: RobertaForMultipleChoice,
     },
+    AlbertConfig: {
+        AutoModel: AlbertModel,
+        AutoModelForPreTraining: AlbertForPreTraining,
+        AutoModelForMaskedLM: AlbertForMaskedLM,
+        AutoModelForSequenceClassification: AlbertForSequenceClassification,
+        AutoModelForTokenClassification: AlbertForTokenClassification,
+        AutoModelForQuestionAnswering: AlbertForQuestionAnswering,
+        AutoModelForMultipleChoice: AlbertForMultipleChoice,
+    },
 }
 
 
@@ -83,6 +103,14 @@ _register()
 __all__ = [
     "AUTO_CLASSES",
     "PRESETS",
+    "AlbertConfig",
+    "AlbertForMaskedLM",
+    "AlbertForMultipleChoice",
+    "AlbertForPreTraining",
+    "AlbertForQuestionAnswering",
+    "AlbertForSequenceClassification",
+    "AlbertForTokenClassification",
+    "AlbertModel",
     "BertConfig",
     "BertForMaskedLM",
     "BertForMultipleChoice",

@@ -9,12 +9,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .recipes import FinetuneSettings, PretrainSettings, default_output, finetune, pretrain
+from .recipes import PRETRAINABLE, FinetuneSettings, PretrainSettings, default_output, finetune, pretrain
 
 
 def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
     d = PretrainSettings()
-    parser.add_argument("--model", choices=["bert", "roberta"], default=d.model)
+    parser.add_argument("--model", choices=list(PRETRAINABLE), default=d.model)
     parser.add_argument("--preset", default=d.preset, help="size: tiny, mini, small, medium, base, large")
     parser.add_argument(
         "--corpus", default=None, help="a .txt/.jsonl file or a folder (default: embedded Moby-Dick)"

@@ -2,7 +2,7 @@
 
 BERT: Devlin et al. 2019 §3 (base, large); the compact sizes are Turc et al. 2019, "Well-Read
 Students Learn Better" (google-research/bert README.md:3-31). RoBERTa: Liu et al. 2019 (fairseq
-base/large). Each preset is the architecture only; vocabulary size comes from the tokenizer.
+base/large). ALBERT: Lan et al. 2020 Table 1 (E=128, all layers shared; google-research/albert README). Each preset is the architecture only; vocabulary size comes from the tokenizer.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "roberta-tiny": _encoder(2, 128, 2),
     "roberta-base": _encoder(12, 768, 12),
     "roberta-large": _encoder(24, 1024, 16),
+    "albert-tiny": {**_encoder(4, 128, 2), "embedding_size": 64, "num_hidden_groups": 1},
+    "albert-base": {**_encoder(12, 768, 12), "embedding_size": 128, "num_hidden_groups": 1},
+    "albert-large": {**_encoder(24, 1024, 16), "embedding_size": 128, "num_hidden_groups": 1},
+    "albert-xlarge": {**_encoder(24, 2048, 16), "embedding_size": 128, "num_hidden_groups": 1},
+    "albert-xxlarge": {**_encoder(12, 4096, 64), "embedding_size": 128, "num_hidden_groups": 1},
 }
 
 

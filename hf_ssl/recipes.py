@@ -2,7 +2,7 @@
 
 `pretrain` trains a tokenizer on the corpus (WordPiece for BERT, byte-level BPE for RoBERTa), builds
 the model's pretraining data (BERT: MLM + NSP pairs as google-research/bert's
-create_pretraining_data; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2),
+create_pretraining_data; ALBERT: MLM + sentence-order pairs; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2),
 trains with transformers' Trainer and writes a loadable directory (safetensors, config, tokenizer)
 atomically. `finetune` loads such a directory with AutoModelForSequenceClassification.
 """
@@ -15,7 +15,7 @@ import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -30,6 +30,7 @@ from transformers import (
 from .data import iter_texts, load_default_corpus, read_documents
 from .data.tokenizers import train_byte_level_bpe_tokenizer, train_wordpiece_tokenizer
 from .io import atomic_directory
+from .models.albert import AlbertConfig, AlbertForPreTraining
 from .models.bert import BertConfig, BertForPreTraining
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
 from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
@@ -37,7 +38,9 @@ from .presets import preset
 
 logger = logging.getLogger(__name__)
 
-PRETRAINABLE = ("bert", "roberta")
+PRETRAINABLE = ("bert", "roberta", "albert")
+# Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
+PAIR_TASKS = {"bert": "nsp", "albert": "sop"}
 MAX_DUPES = 10  # BERT's dupe_factor: distinct NSP passes over the corpus
 
 
@@ -68,14 +71,19 @@ def _tokenize_documents(tokenizer: Any, documents: list[list[str]]) -> list[list
     return out
 
 
-def _nsp_examples(
-    tokenizer: Any, docs: list[list[list[int]]], seq_len: int, needed: int, seed: int
+def _pair_examples(
+    task: Literal["nsp", "sop"],
+    tokenizer: Any,
+    docs: list[list[list[int]]],
+    seq_len: int,
+    needed: int,
+    seed: int,
 ) -> list[dict]:
     examples: list[dict] = []
     for dupe in range(MAX_DUPES):
         examples += build_sentence_pair_examples(
             docs,
-            task="nsp",
+            task=task,
             max_length=seq_len,
             cls_token_id=tokenizer.cls_token_id,
             sep_token_id=tokenizer.sep_token_id,
@@ -131,8 +139,9 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     train_documents, eval_documents = _split(documents, settings.eval_fraction, settings.seed)
     logger.info("corpus: %d documents for training, %d held out", len(train_documents), len(eval_documents))
 
-    is_bert = settings.model == "bert"
-    train_tokenizer = train_wordpiece_tokenizer if is_bert else train_byte_level_bpe_tokenizer
+    pair_task = PAIR_TASKS.get(settings.model)
+    # WordPiece for the pair-trained families (ALBERT's SentencePiece is not reachable offline here).
+    train_tokenizer = train_wordpiece_tokenizer if pair_task else train_byte_level_bpe_tokenizer
     tokenizer = train_tokenizer(
         iter_texts(train_documents), vocab_size=settings.vocab_size, model_max_length=settings.seq_len
     )
@@ -140,16 +149,21 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     eval_docs = _tokenize_documents(tokenizer, eval_documents)
     needed = settings.steps * settings.batch_size
     sizes = preset(f"{settings.model}-{settings.preset}")
-    if is_bert:
-        train_set = _nsp_examples(tokenizer, train_docs, settings.seq_len, needed, settings.seed)
-        eval_set = _nsp_examples(tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
-        config: BertConfig = BertConfig(
+    if pair_task:
+        train_set = _pair_examples(pair_task, tokenizer, train_docs, settings.seq_len, needed, settings.seed)
+        eval_set = _pair_examples(pair_task, tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
+        config_class, model_class = (
+            (BertConfig, BertForPreTraining)
+            if settings.model == "bert"
+            else (AlbertConfig, AlbertForPreTraining)
+        )
+        config: BertConfig = config_class(
             **sizes,
             vocab_size=len(tokenizer),
             pad_token_id=tokenizer.pad_token_id,
             max_position_embeddings=max(128, settings.seq_len),
         )
-        model: Any = BertForPreTraining(config)
+        model: Any = model_class(config)
         collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed)
         eval_collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
     else:

@@ -32,7 +32,8 @@ class TokenEmbeddings(nn.Module):
         max_positions: rows of the position table.
         type_vocab_size: segment types; 0 disables segment embeddings.
         padding_idx: id of the padding token (its row gets no gradient, as in BERT).
-        hidden_size: if given and different from E, a linear E->H follows (ALBERT).
+        hidden_size: if given and different from E, a linear E->H follows (ALBERT, ELECTRA).
+        always_project: keep the E->H linear even when E == H (transformers' ALBERT always has it).
         position_offset: "absolute" positions start at 0 (BERT); "after_padding" uses RoBERTa's
             fairseq scheme (start at padding_idx + 1, pads at padding_idx).
         layer_norm_eps: epsilon of the embedding LayerNorm (None: no LayerNorm, as GPT-2).
@@ -51,6 +52,7 @@ class TokenEmbeddings(nn.Module):
         position_offset: str = "absolute",
         layer_norm_eps: float | None = 1e-12,
         dropout: float = 0.0,
+        always_project: bool = False,
     ) -> None:
         super().__init__()
         if position_offset not in ("absolute", "after_padding"):
@@ -68,7 +70,7 @@ class TokenEmbeddings(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.projection = (
             nn.Linear(embedding_size, hidden_size)
-            if hidden_size is not None and hidden_size != embedding_size
+            if hidden_size is not None and (always_project or hidden_size != embedding_size)
             else None
         )
 

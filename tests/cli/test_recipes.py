@@ -24,7 +24,7 @@ def corpus_file(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("model", ["bert", "roberta"])
+@pytest.mark.parametrize("model", ["bert", "roberta", "albert"])
 def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, tmp_path):
     output = tmp_path / model
     metrics = pretrain(
@@ -42,7 +42,7 @@ def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, t
         p.name for p in output.iterdir()
     }
     assert metrics["eval_loss"] > 0 and metrics["train_examples"] > 0
-    loaded = (AutoModelForPreTraining if model == "bert" else AutoModelForMaskedLM).from_pretrained(output)
+    loaded = (AutoModelForMaskedLM if model == "roberta" else AutoModelForPreTraining).from_pretrained(output)
     assert type(loaded).__module__.startswith("hf_ssl.models")
     tokenizer = AutoTokenizer.from_pretrained(output)
     assert len(tokenizer) == loaded.config.vocab_size

@@ -117,15 +117,16 @@ def test_hidden_states_and_attentions_are_returned_on_request():
 
 
 def _tiny(config_class, tokenizer, **extra):
-    base = TINY_CONFIGS["bert" if config_class is hf_ssl.BertConfig else "roberta"].to_dict()
+    family = next(name for name, config in TINY_CONFIGS.items() if type(config) is config_class)
+    base = TINY_CONFIGS[family].to_dict()
     base.update(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, **extra)
     return config_class.from_dict(base)
 
 
-@pytest.mark.parametrize("family", ["bert", "roberta"])
+@pytest.mark.parametrize("family", ["bert", "roberta", "albert"])
 def test_pipelines_run_with_hf_ssl_models(family, wordpiece_tokenizer, bpe_tokenizer):
-    tokenizer = wordpiece_tokenizer if family == "bert" else bpe_tokenizer
-    config_class = hf_ssl.BertConfig if family == "bert" else hf_ssl.RobertaConfig
+    tokenizer = bpe_tokenizer if family == "roberta" else wordpiece_tokenizer
+    config_class = type(TINY_CONFIGS[family])
     classes = hf_ssl.AUTO_CLASSES[config_class]
     from transformers import (
         AutoModel,

@@ -48,6 +48,15 @@ BERT_HEADS = [
     "BertForMultipleChoice",
     "BertModel",
 ]
+ALBERT_HEADS = [
+    "AlbertForPreTraining",
+    "AlbertForMaskedLM",
+    "AlbertForSequenceClassification",
+    "AlbertForTokenClassification",
+    "AlbertForQuestionAnswering",
+    "AlbertForMultipleChoice",
+    "AlbertModel",
+]
 ROBERTA_HEADS = [
     "RobertaForMaskedLM",
     "RobertaForSequenceClassification",
@@ -62,6 +71,14 @@ def _their_model(name: str, attn: str) -> transformers.PreTrainedModel:
     torch.manual_seed(0)
     if name.startswith("Bert"):
         config = transformers.BertConfig(**TINY, max_position_embeddings=64)
+    elif name.startswith("Albert"):
+        # 3 layers over 2 groups, E != H: sharing and factorization both matter.
+        config = transformers.AlbertConfig(
+            **{**TINY, "num_hidden_layers": 3},
+            embedding_size=16,
+            num_hidden_groups=2,
+            max_position_embeddings=64,
+        )
     else:
         config = transformers.RobertaConfig(**TINY, max_position_embeddings=66, type_vocab_size=1)
     config._attn_implementation = attn
@@ -73,7 +90,7 @@ def _their_model(name: str, attn: str) -> transformers.PreTrainedModel:
 
 
 @pytest.mark.parametrize("attn", ["eager", "sdpa"])
-@pytest.mark.parametrize("name", BERT_HEADS + ROBERTA_HEADS)
+@pytest.mark.parametrize("name", BERT_HEADS + ROBERTA_HEADS + ALBERT_HEADS)
 @torch.no_grad()
 def test_converted_model_gives_the_same_outputs_as_transformers(name, attn):
     theirs = _their_model(name, attn)
@@ -81,7 +98,7 @@ def test_converted_model_gives_the_same_outputs_as_transformers(name, attn):
     assert type(ours).__module__.startswith("hf_ssl.")
     ids, mask, types = _padded_batch(theirs.config.pad_token_id)
     inputs = {"input_ids": ids, "attention_mask": mask}
-    if name.startswith("Bert"):
+    if not name.startswith("Roberta"):
         inputs["token_type_ids"] = types
     if "MultipleChoice" in name:
         inputs = {k: torch.stack([v, v.flip(0)], dim=1) for k, v in inputs.items()}
@@ -94,7 +111,9 @@ def test_converted_model_gives_the_same_outputs_as_transformers(name, attn):
     assert compared >= 1
 
 
-@pytest.mark.parametrize("name", ["BertForPreTraining", "RobertaForMaskedLM", "BertForQuestionAnswering"])
+@pytest.mark.parametrize(
+    "name", ["BertForPreTraining", "RobertaForMaskedLM", "BertForQuestionAnswering", "AlbertForPreTraining"]
+)
 @torch.no_grad()
 def test_round_trip_to_transformers_restores_every_tensor(name):
     theirs = _their_model(name, "sdpa")

@@ -41,6 +41,19 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         attention_probs_dropout_prob=0.0,
         num_labels=3,
     ),
+    # 3 layers over 2 shared groups: exercises both factorized embeddings and uneven sharing.
+    "albert": hf_ssl.AlbertConfig(
+        vocab_size=VOCAB,
+        embedding_size=16,
+        hidden_size=32,
+        num_hidden_layers=3,
+        num_hidden_groups=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        classifier_dropout=0.0,
+        num_labels=3,
+    ),
 }
 
 
@@ -92,7 +105,8 @@ def make_inputs(
             mlm[row, positions] = ids[row, positions]
         inputs["labels"] = mlm
         if "PreTraining" in name and "Roberta" not in name:
-            inputs["next_sentence_label"] = torch.randint(0, 2, (BATCH,), generator=g)
+            pair_label = "sentence_order_label" if "Albert" in name else "next_sentence_label"
+            inputs[pair_label] = torch.randint(0, 2, (BATCH,), generator=g)
     elif "TokenClassification" in name:
         inputs["labels"] = torch.randint(
             0, model.config.num_labels, (BATCH, LENGTH), generator=g

@@ -53,8 +53,12 @@ class BertPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
     """Base of every hf_ssl BERT-family model.
 
     Class attributes that derived encoders override:
+        base_model_class: the bare encoder class the heads build (BertModel, RobertaModel, ...).
         position_offset: "absolute" (BERT) or "after_padding" (RoBERTa's fairseq positions).
         segment_embeddings: whether token_type_ids exist (RoBERTa: False).
+        always_project_embeddings: keep the E->H embedding projection even when E == H (ALBERT).
+    Config fields that derived configs add and the encoder reads: `embedding_size` (E, factorized
+    embeddings) and `num_hidden_groups` (cross-layer sharing).
     """
 
     config: BertConfig
@@ -67,6 +71,7 @@ class BertPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
     _no_split_modules: ClassVar[list[str]] = ["TokenEmbeddings", "TransformerLayer"]
     position_offset: ClassVar[str] = "absolute"
     segment_embeddings: ClassVar[bool] = True
+    always_project_embeddings: ClassVar[bool] = False
     base_model_class: ClassVar[type[PreTrainedModel]]
 
     @property
@@ -97,6 +102,7 @@ class BertModel(BertPreTrainedModel):
             position_offset=self.position_offset,
             layer_norm_eps=config.layer_norm_eps,
             dropout=config.hidden_dropout_prob,
+            always_project=self.always_project_embeddings,
         )
         self.encoder = TransformerStack(
             config.num_hidden_layers,
@@ -292,8 +298,6 @@ class BertForMaskedLM(BertPreTrainedModel):
 class BertForPreTraining(BertForMaskedLM):
     """MLM + next-sentence prediction on the pooled [CLS] state; the two losses summed (BERT §3.1)."""
 
-    pair_label_name: ClassVar[str] = "next_sentence_label"
-
     def __init__(self, config: BertConfig) -> None:
         BertPreTrainedModel.__init__(self, config)
         self._attach_encoder(config, add_pooling_layer=True)
@@ -317,7 +321,7 @@ class BertForPreTraining(BertForMaskedLM):
         **kwargs: Any,
     ) -> BertForPreTrainingOutput | tuple[Any, ...]:
         """labels (b, t) for MLM; next_sentence_label (b,): 0 = B follows A, 1 = B is random."""
-        pair_label = kwargs.pop(self.pair_label_name, next_sentence_label)
+        pair_label = next_sentence_label
         out = _encode(self, locals())
         logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         pair_logits = self.seq_relationship(out.pooler_output)  # (b, 2)
