@@ -43,6 +43,17 @@ from .models.bert import (
     BertModel,
 )
 from .models.bert import convert_bert as _convert_bert  # noqa: F401  (registers the weight maps)
+from .models.electra import (
+    ElectraConfig,
+    ElectraForMaskedLM,
+    ElectraForPreTraining,
+    ElectraForQuestionAnswering,
+    ElectraForReplacedTokenDetection,
+    ElectraForSequenceClassification,
+    ElectraForTokenClassification,
+    ElectraModel,
+)
+from .models.electra import convert_electra as _convert_electra  # noqa: F401
 from .models.roberta import (
     RobertaConfig,
     RobertaForMaskedLM,
@@ -55,6 +66,7 @@ from .models.roberta import (
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
 from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
 from .presets import PRESETS, preset
+from .training import ComponentLossCallback
 
 __version__ = "0.1.0"
 
@@ -88,6 +100,14 @@ AUTO_CLASSES = {
         AutoModelForQuestionAnswering: AlbertForQuestionAnswering,
         AutoModelForMultipleChoice: AlbertForMultipleChoice,
     },
+    ElectraConfig: {
+        AutoModel: ElectraModel,
+        AutoModelForPreTraining: ElectraForPreTraining,
+        AutoModelForMaskedLM: ElectraForMaskedLM,
+        AutoModelForSequenceClassification: ElectraForSequenceClassification,
+        AutoModelForTokenClassification: ElectraForTokenClassification,
+        AutoModelForQuestionAnswering: ElectraForQuestionAnswering,
+    },
 }
 
 
@@ -120,6 +140,15 @@ __all__ = [
     "BertForSequenceClassification",
     "BertForTokenClassification",
     "BertModel",
+    "ComponentLossCallback",
+    "ElectraConfig",
+    "ElectraForMaskedLM",
+    "ElectraForPreTraining",
+    "ElectraForQuestionAnswering",
+    "ElectraForReplacedTokenDetection",
+    "ElectraForSequenceClassification",
+    "ElectraForTokenClassification",
+    "ElectraModel",
     "MaskedLMCollator",
     "RobertaConfig",
     "RobertaForMaskedLM",

@@ -2,7 +2,8 @@
 
 BERT: Devlin et al. 2019 §3 (base, large); the compact sizes are Turc et al. 2019, "Well-Read
 Students Learn Better" (google-research/bert README.md:3-31). RoBERTa: Liu et al. 2019 (fairseq
-base/large). ALBERT: Lan et al. 2020 Table 1 (E=128, all layers shared; google-research/albert README). Each preset is the architecture only; vocabulary size comes from the tokenizer.
+base/large). ELECTRA: Clark et al. 2020 (sizes below).
+ALBERT: Lan et al. 2020 Table 1 (E=128, all layers shared; google-research/albert README). Each preset is the architecture only; vocabulary size comes from the tokenizer.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     "albert-large": {**_encoder(24, 1024, 16), "embedding_size": 128, "num_hidden_groups": 1},
     "albert-xlarge": {**_encoder(24, 2048, 16), "embedding_size": 128, "num_hidden_groups": 1},
     "albert-xxlarge": {**_encoder(12, 4096, 64), "embedding_size": 128, "num_hidden_groups": 1},
+    # ELECTRA: Clark et al. 2020 Table 6 / google-research/electra util/training_utils.py:96-112;
+    # generator at 1/4 of the width for Small, 1/3 for Base and Large (run_pretraining.py:338-348).
+    "electra-tiny": {**_encoder(2, 128, 2), "embedding_size": 128, "generator_size": 0.25},
+    "electra-small": {**_encoder(12, 256, 4), "embedding_size": 128, "generator_size": 0.25},
+    "electra-base": {**_encoder(12, 768, 12), "embedding_size": 768, "generator_size": 1 / 3},
+    "electra-large": {**_encoder(24, 1024, 16), "embedding_size": 1024, "generator_size": 1 / 3},
 }
 
 

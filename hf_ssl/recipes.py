@@ -2,7 +2,8 @@
 
 `pretrain` trains a tokenizer on the corpus (WordPiece for BERT, byte-level BPE for RoBERTa), builds
 the model's pretraining data (BERT: MLM + NSP pairs as google-research/bert's
-create_pretraining_data; ALBERT: MLM + sentence-order pairs; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2),
+create_pretraining_data; ALBERT: MLM + sentence-order pairs; ELECTRA: replaced-token detection over
+contiguous blocks; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2),
 trains with transformers' Trainer and writes a loadable directory (safetensors, config, tokenizer)
 atomically. `finetune` loads such a directory with AutoModelForSequenceClassification.
 """
@@ -32,15 +33,21 @@ from .data.tokenizers import train_byte_level_bpe_tokenizer, train_wordpiece_tok
 from .io import atomic_directory
 from .models.albert import AlbertConfig, AlbertForPreTraining
 from .models.bert import BertConfig, BertForPreTraining
+from .models.electra import ElectraConfig, ElectraForPreTraining
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
 from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
 from .presets import preset
+from .training import ComponentLossCallback
 
 logger = logging.getLogger(__name__)
 
-PRETRAINABLE = ("bert", "roberta", "albert")
+PRETRAINABLE = ("bert", "roberta", "albert", "electra")
 # Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
-PAIR_TASKS = {"bert": "nsp", "albert": "sop"}
+PAIR_TASKS: dict[str, Literal["nsp", "sop"]] = {"bert": "nsp", "albert": "sop"}
+PAIR_MODELS: dict[str, tuple[type, type]] = {
+    "bert": (BertConfig, BertForPreTraining),
+    "albert": (AlbertConfig, AlbertForPreTraining),
+}
 MAX_DUPES = 10  # BERT's dupe_factor: distinct NSP passes over the corpus
 
 
@@ -140,46 +147,53 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     logger.info("corpus: %d documents for training, %d held out", len(train_documents), len(eval_documents))
 
     pair_task = PAIR_TASKS.get(settings.model)
-    # WordPiece for the pair-trained families (ALBERT's SentencePiece is not reachable offline here).
-    train_tokenizer = train_wordpiece_tokenizer if pair_task else train_byte_level_bpe_tokenizer
+    # WordPiece for BERT-style vocabularies; RoBERTa's byte-level BPE. (ALBERT's SentencePiece model
+    # cannot be trained offline here; WordPiece stands in for it.)
+    train_tokenizer = (
+        train_byte_level_bpe_tokenizer if settings.model == "roberta" else train_wordpiece_tokenizer
+    )
     tokenizer = train_tokenizer(
         iter_texts(train_documents), vocab_size=settings.vocab_size, model_max_length=settings.seq_len
     )
     train_docs = _tokenize_documents(tokenizer, train_documents)
     eval_docs = _tokenize_documents(tokenizer, eval_documents)
     needed = settings.steps * settings.batch_size
-    sizes = preset(f"{settings.model}-{settings.preset}")
+    sizes = {
+        **preset(f"{settings.model}-{settings.preset}"),
+        "vocab_size": len(tokenizer),
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    model: Any
     if pair_task:
         train_set = _pair_examples(pair_task, tokenizer, train_docs, settings.seq_len, needed, settings.seed)
         eval_set = _pair_examples(pair_task, tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
-        config_class, model_class = (
-            (BertConfig, BertForPreTraining)
-            if settings.model == "bert"
-            else (AlbertConfig, AlbertForPreTraining)
-        )
-        config: BertConfig = config_class(
-            **sizes,
-            vocab_size=len(tokenizer),
-            pad_token_id=tokenizer.pad_token_id,
-            max_position_embeddings=max(128, settings.seq_len),
-        )
-        model: Any = model_class(config)
-        collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed)
-        eval_collator: Any = SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
+        config_class, model_class = PAIR_MODELS[settings.model]
+        model = model_class(config_class(**sizes, max_position_embeddings=max(128, settings.seq_len)))
+        collators = [SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
     else:
         train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
         eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
-        config = RobertaConfig(
-            **sizes,
-            vocab_size=len(tokenizer),
-            pad_token_id=tokenizer.pad_token_id,
-            bos_token_id=tokenizer.cls_token_id,
-            eos_token_id=tokenizer.sep_token_id,
-            max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1,
-        )
-        model = RobertaForMaskedLM(config)
-        collator = MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed)
-        eval_collator = MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + 1)
+        if settings.model == "roberta":
+            model = RobertaForMaskedLM(
+                RobertaConfig(
+                    **sizes,
+                    bos_token_id=tokenizer.cls_token_id,
+                    eos_token_id=tokenizer.sep_token_id,
+                    max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1,
+                )
+            )
+            masking: dict[str, float] = {}
+        else:
+            model = ElectraForPreTraining(
+                ElectraConfig(**sizes, max_position_embeddings=max(128, settings.seq_len))
+            )
+            # ELECTRA masks 85% / keeps 15% of the selected tokens, with no random replacement
+            # (pretrain_helpers.py:201-205); the generator provides the replacements.
+            masking = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0}
+        collators = [
+            MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i, **masking) for i in (0, 1)
+        ]
+    collator, eval_collator = collators
     if not train_set or not eval_set:
         raise ValueError(f"the corpus gave {len(train_set)} training and {len(eval_set)} held-out examples")
     logger.info(
@@ -200,7 +214,13 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         seed=settings.seed,
         prediction_loss_only=True,
     )
-    trainer = Trainer(model=model, args=args, train_dataset=train_set, data_collator=collator)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_set,
+        data_collator=collator,
+        callbacks=[ComponentLossCallback()],
+    )
     result = trainer.train()
     trainer.data_collator = eval_collator
     evaluation = trainer.evaluate(eval_dataset=eval_set)
@@ -218,6 +238,10 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        if isinstance(model, ElectraForPreTraining):
+            # ELECTRA fine-tunes the discriminator alone: `hf-ssl finetune --model-dir <output>/discriminator`.
+            model.save_discriminator(staging / "discriminator")
+            tokenizer.save_pretrained(staging / "discriminator")
     logger.info("wrote %s (eval loss %.3f)", settings.output, metrics["eval_loss"])
     return metrics
 

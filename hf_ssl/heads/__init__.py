@@ -3,14 +3,18 @@
 from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead
 from .lm import MaskedLMHead
 from .losses import cross_entropy, sequence_classification_loss, span_loss
+from .replaced_token import ReplacedTokenHead, gumbel_max_sample, replaced_token_loss
 
 __all__ = [
     "FirstTokenClassifier",
     "LinearClassifier",
     "MaskedLMHead",
     "Pooler",
+    "ReplacedTokenHead",
     "SpanQAHead",
     "cross_entropy",
+    "gumbel_max_sample",
+    "replaced_token_loss",
     "sequence_classification_loss",
     "span_loss",
 ]

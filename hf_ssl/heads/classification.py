@@ -14,6 +14,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..layers.feed_forward import activation_function
+
 
 class Pooler(nn.Module):
     """tanh(W h_[CLS] + b): (b, t, H) -> (b, H)."""
@@ -27,17 +29,22 @@ class Pooler(nn.Module):
 
 
 class FirstTokenClassifier(nn.Module):
-    """RoBERTa's sentence head: dropout -> dense -> tanh -> dropout -> out_proj on the first token."""
+    """dropout -> dense -> activation -> dropout -> out_proj on the first token.
 
-    def __init__(self, hidden_size: int, num_labels: int, dropout: float) -> None:
+    RoBERTa's sentence head uses tanh (fairseq RobertaClassificationHead); ELECTRA's uses GELU
+    (as transformers' ElectraClassificationHead, following the authors' code).
+    """
+
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float, activation: str = "tanh") -> None:
         super().__init__()
         self.dense = nn.Linear(hidden_size, hidden_size)
+        self.act = activation_function(activation)
         self.dropout = nn.Dropout(dropout)
         self.out_proj = nn.Linear(hidden_size, num_labels)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
         x = self.dropout(hidden_states[:, 0])  # (b, H)
-        x = self.dropout(torch.tanh(self.dense(x)))
+        x = self.dropout(self.act(self.dense(x)))
         return self.out_proj(x)  # (b, c)
 
 

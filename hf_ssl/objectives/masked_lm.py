@@ -13,7 +13,9 @@ Deliberate differences from BERT and from transformers' ``DataCollatorForLanguag
   ``int(0.15 * n + U(0, 1))``;
 - ``attention_mask`` is always returned, also for plain lists of ids;
 - whole-word masking takes ``word_ids`` from the caller, so pre-segmented Chinese works, and keeps
-  the 80/10/10 split.
+  the 80/10/10 split;
+- knowledge masking (ERNIE, Sun et al. 2019 §3.2): ``span_groups`` per example, phrases or entities
+  as token spans, are masked as whole units within the same budget and with the same 80/10/10.
 
 Shapes: b = batch size, t = padded sequence length.
 """
@@ -71,6 +73,34 @@ def _pad(rows: list[list], length: int, valid: torch.Tensor, pad_value: int, key
     return padded
 
 
+def _group_spans(units: list[int], spans: Any, index: int) -> list[int]:
+    """Give every token of each (start, end) span one fresh unit id, so the span is masked as a whole."""
+    if not isinstance(spans, Sequence) or isinstance(spans, str | bytes):
+        raise TypeError(
+            f"feature {index} 'span_groups' must be a list of (start, end) pairs, got {spans!r:.60}"
+        )
+    units = list(units)
+    fresh = max([*units, len(units)]) + 1  # ids no word uses, one per span
+    taken = [False] * len(units)
+    for k, span in enumerate(spans):
+        if (
+            not isinstance(span, Sequence)
+            or len(span) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in span)
+            or not 0 <= span[0] < span[1] <= len(units)
+        ):
+            raise ValueError(
+                f"feature {index} span_groups[{k}]={span!r}; expected (start, end) with "
+                f"0 <= start < end <= {len(units)} (the number of tokens)"
+            )
+        start, end = span
+        if any(taken[start:end]):
+            raise ValueError(f"feature {index} span_groups[{k}]={span!r} overlaps an earlier span")
+        taken[start:end] = [True] * (end - start)
+        units[start:end] = [fresh + k] * (end - start)
+    return units
+
+
 def _stack_passthrough(key: str, values: list[Any]) -> torch.Tensor:
     if all(isinstance(value, torch.Tensor) for value in values):
         return torch.stack(values)
@@ -89,8 +119,10 @@ class MaskedLMCollator:
 
     Features are dicts with ``input_ids`` (list of ints or 1-D tensor) and optionally
     ``attention_mask``, ``token_type_ids``, ``special_tokens_mask`` (1 = never select) and
-    ``word_ids`` (None or -1 for tokens in no word; needed by ``whole_word_mask``), or plain lists of
-    ids. Other keys (``next_sentence_label``, ``sentence_order_label``, ...) are stacked and passed
+    ``word_ids`` (None or -1 for tokens in no word; needed by ``whole_word_mask``) and
+    ``span_groups`` (a list of ``(start, end)`` token spans, end exclusive, each masked all or
+    nothing: ERNIE's phrase and entity masking; tokens outside the spans are units of their own, or
+    whole words with ``whole_word_mask``), or plain lists of ids. Other keys (``next_sentence_label``, ``sentence_order_label``, ...) are stacked and passed
     through. Returns ``input_ids``, ``attention_mask``, ``labels`` (IGNORE_INDEX where nothing is
     predicted) and ``token_type_ids`` when given. Without ``attention_mask``, positions holding
     ``pad_token_id`` count as padding.
@@ -263,9 +295,18 @@ class MaskedLMCollator:
         num_to_predict = bert_num_to_predict(
             real.sum(dim=1), self.mlm_probability, self.max_predictions
         )  # (b,)
-        if self.whole_word_mask:
-            word_rows = [[-1 if w is None else w for w in row] for row in rows["word_ids"]]
-            word_ids = _pad(word_rows, length, valid, -1, "word_ids")  # (b, t)
+        spans = extras.pop("span_groups", None)
+        if self.whole_word_mask or spans is not None:
+            if self.whole_word_mask:
+                unit_rows = [[-1 if w is None else w for w in row] for row in rows["word_ids"]]
+            else:
+                unit_rows = [[-1] * n for n in lengths]  # every token a unit of its own
+            if spans is not None:
+                unit_rows = [
+                    _group_spans(row, row_spans, i)
+                    for i, (row, row_spans) in enumerate(zip(unit_rows, spans, strict=True))
+                ]
+            word_ids = _pad(unit_rows, length, valid, -1, "word_ids")  # (b, t)
             selected = select_whole_words(word_ids, candidates, num_to_predict, generator)
         else:
             selected = select_exact_count(candidates, num_to_predict, generator)

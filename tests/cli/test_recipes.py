@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from transformers import AutoModelForMaskedLM, AutoModelForPreTraining, AutoTokenizer
+from transformers import (
+    AutoModelForMaskedLM,
+    AutoModelForPreTraining,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+)
 
 import hf_ssl
 from hf_ssl.cli import main
@@ -24,7 +29,7 @@ def corpus_file(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("model", ["bert", "roberta", "albert"])
+@pytest.mark.parametrize("model", ["bert", "roberta", "albert", "electra"])
 def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, tmp_path):
     output = tmp_path / model
     metrics = pretrain(
@@ -46,6 +51,12 @@ def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, t
     assert type(loaded).__module__.startswith("hf_ssl.models")
     tokenizer = AutoTokenizer.from_pretrained(output)
     assert len(tokenizer) == loaded.config.vocab_size
+    if model == "electra":  # the discriminator is written alone, ready for fine-tuning
+        classifier = AutoModelForSequenceClassification.from_pretrained(
+            output / "discriminator", num_labels=2
+        )
+        assert isinstance(classifier, hf_ssl.ElectraForSequenceClassification)
+        assert len(AutoTokenizer.from_pretrained(output / "discriminator")) == classifier.config.vocab_size
 
 
 def test_finetune_reports_accuracy_and_writes_a_classifier(corpus_file, tmp_path):

@@ -57,6 +57,15 @@ ALBERT_HEADS = [
     "AlbertForMultipleChoice",
     "AlbertModel",
 ]
+# transformers' ElectraForPreTraining is the discriminator alone (hf_ssl: ElectraForReplacedTokenDetection).
+ELECTRA_HEADS = [
+    "ElectraModel",
+    "ElectraForMaskedLM",
+    "ElectraForPreTraining",
+    "ElectraForSequenceClassification",
+    "ElectraForTokenClassification",
+    "ElectraForQuestionAnswering",
+]
 ROBERTA_HEADS = [
     "RobertaForMaskedLM",
     "RobertaForSequenceClassification",
@@ -79,6 +88,8 @@ def _their_model(name: str, attn: str) -> transformers.PreTrainedModel:
             num_hidden_groups=2,
             max_position_embeddings=64,
         )
+    elif name.startswith("Electra"):
+        config = transformers.ElectraConfig(**TINY, embedding_size=16, max_position_embeddings=64)
     else:
         config = transformers.RobertaConfig(**TINY, max_position_embeddings=66, type_vocab_size=1)
     config._attn_implementation = attn
@@ -90,7 +101,7 @@ def _their_model(name: str, attn: str) -> transformers.PreTrainedModel:
 
 
 @pytest.mark.parametrize("attn", ["eager", "sdpa"])
-@pytest.mark.parametrize("name", BERT_HEADS + ROBERTA_HEADS + ALBERT_HEADS)
+@pytest.mark.parametrize("name", BERT_HEADS + ROBERTA_HEADS + ALBERT_HEADS + ELECTRA_HEADS)
 @torch.no_grad()
 def test_converted_model_gives_the_same_outputs_as_transformers(name, attn):
     theirs = _their_model(name, attn)

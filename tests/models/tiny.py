@@ -54,6 +54,20 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         classifier_dropout=0.0,
         num_labels=3,
     ),
+    # Generator at half width (16 = E: no generator projection; the discriminator projects 16 -> 32).
+    "electra": hf_ssl.ElectraConfig(
+        vocab_size=VOCAB,
+        embedding_size=16,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        generator_size=0.5,
+        num_labels=3,
+    ),
 }
 
 
@@ -95,16 +109,18 @@ def make_inputs(
     name = type(model).__name__
     if "MultipleChoice" in name:
         inputs = {k: torch.stack([v, v.roll(1, dims=0)], dim=1) for k, v in inputs.items()}  # (b, c, t)
-    if not labels:
+    if not labels and type(model) not in SAMPLING:
         return inputs
-    if "MaskedLM" in name or "PreTraining" in name:
+    if "ReplacedToken" in name:
+        inputs["labels"] = torch.randint(0, 2, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, -100)
+    elif "MaskedLM" in name or "PreTraining" in name:
         mlm = torch.full_like(ids, -100)
         for row, length in enumerate(LENGTHS):
             count = 2 if equal_masks else 1 + row
             positions = torch.randperm(length - 1, generator=g)[:count] + 1
             mlm[row, positions] = ids[row, positions]
         inputs["labels"] = mlm
-        if "PreTraining" in name and "Roberta" not in name:
+        if "PreTraining" in name and (("Bert" in name and "Roberta" not in name) or "Albert" in name):
             pair_label = "sentence_order_label" if "Albert" in name else "next_sentence_label"
             inputs[pair_label] = torch.randint(0, 2, (BATCH,), generator=g)
     elif "TokenClassification" in name:
@@ -119,6 +135,16 @@ def make_inputs(
     elif "SequenceClassification" in name:
         inputs["labels"] = torch.randint(0, model.config.num_labels, (BATCH,), generator=g)
     return inputs
+
+
+SAMPLING = {hf_ssl.ElectraForPreTraining}
+"""Heads whose forward samples (ELECTRA's generator): they need labels and a seeded call."""
+
+
+def run(model: PreTrainedModel, inputs: dict) -> Any:
+    """Call `model` on `inputs` with the global seed fixed, so sampling heads are repeatable."""
+    torch.manual_seed(1234)
+    return model(**inputs)
 
 
 def main_output(output: Any) -> torch.Tensor:

@@ -272,3 +272,88 @@ def test_invalid_fields_raise_with_the_value(kwargs, message):
 def test_invalid_inputs_raise_with_the_value(features, kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         make_collator(seed=0, **kwargs)(features)
+
+
+@st.composite
+def rows_with_spans(draw):
+    """(rows, spans): [CLS] ids [SEP] rows with non-overlapping (start, end) spans over the ids."""
+    rows, spans = [], []
+    for _ in range(draw(st.integers(1, 6))):
+        n = draw(st.integers(1, 60))
+        rows.append([CLS, *draw(st.lists(st.integers(5, 299), min_size=n, max_size=n)), SEP])
+        cuts = sorted(draw(st.sets(st.integers(1, n + 1), max_size=12)))
+        pairs = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
+        spans.append(pairs)
+    return rows, spans
+
+
+@SETTINGS
+@given(rows_with_spans(), st.sampled_from([None, 4, 20]), st.integers(0, 2**31))
+def test_span_groups_are_masked_all_or_nothing_within_the_bert_budget(data, max_predictions, seed):
+    rows, spans = data
+    features = [{"input_ids": r, "span_groups": s} for r, s in zip(rows, spans, strict=True)]
+    out = make_collator(max_predictions=max_predictions, seed=seed)(features)
+    selected = out["labels"] != IGNORE_INDEX
+    for i, (row, row_spans) in enumerate(zip(rows, spans, strict=True)):
+        budget = expected_count(len(row), max_predictions=max_predictions)
+        assert int(selected[i].sum()) <= budget
+        in_spans = {p for start, end in row_spans for p in range(start, end)}
+        if len(in_spans) < len(row) - 2:  # a token outside every span is a unit that always fits
+            assert int(selected[i].sum()) >= 1
+        for start, end in row_spans:
+            assert len({bool(x) for x in selected[i, start:end]}) == 1, (start, end)
+        assert not selected[i, 0] and not selected[i, len(row) - 1]
+        padded = torch.tensor(row + [PAD] * (selected.shape[1] - len(row)))
+        assert torch.equal(out["labels"][i][selected[i]], padded[selected[i]])  # labels are the originals
+
+
+def test_span_groups_keep_the_80_10_10_split():
+    features = [{"input_ids": [CLS, *range(10, 70), SEP], "span_groups": [(1, 4), (10, 16), (30, 33)]}] * 32
+    collator = make_collator(seed=0, mlm_probability=0.3)
+    counts = torch.zeros(3)
+    for _ in range(40):
+        out = collator(features)
+        selected = out["labels"] != IGNORE_INDEX
+        originals = out["labels"][selected]
+        shown = out["input_ids"][selected]
+        counts += torch.tensor(
+            [
+                (shown == MASK).sum(),
+                ((shown != MASK) & (shown != originals)).sum(),
+                (shown == originals).sum(),
+            ]
+        )
+    fractions = counts / counts.sum()
+    assert counts.sum() > 10_000
+    torch.testing.assert_close(fractions, torch.tensor([0.8, 0.1, 0.1]), atol=0.02, rtol=0)
+
+
+def test_span_groups_merge_words_when_whole_word_masking_is_on():
+    # Words 0..5 of one token each; the span (2, 5) joins three of them into one entity.
+    feature = {
+        "input_ids": [CLS, 10, 11, 12, 13, 14, 15, SEP],
+        "word_ids": [None, 0, 1, 2, 3, 4, 5, None],
+        "span_groups": [(2, 5)],
+    }
+    collator = make_collator(whole_word_mask=True, mlm_probability=0.4, seed=0)
+    seen_entity = False
+    for _ in range(50):
+        selected = collator([feature])["labels"][0] != IGNORE_INDEX
+        assert len({bool(x) for x in selected[2:5]}) == 1
+        seen_entity |= bool(selected[2])
+    assert seen_entity
+
+
+@pytest.mark.parametrize(
+    ("spans", "message"),
+    [
+        ([(3, 2)], r"span_groups\[0\]=\(3, 2\)"),
+        ([(0, 9)], r"end <= 8"),
+        ([(1, 4), (3, 5)], r"span_groups\[1\]=\(3, 5\) overlaps"),
+        ("1-3", "must be a list of"),
+    ],
+)
+def test_bad_span_groups_raise_naming_the_span(spans, message):
+    feature = {"input_ids": [CLS, 10, 11, 12, 13, 14, 15, SEP], "span_groups": spans}
+    with pytest.raises((ValueError, TypeError), match=message):
+        make_collator(seed=0)([feature])

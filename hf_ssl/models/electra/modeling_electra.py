@@ -1,0 +1,276 @@
+"""ELECTRA as a diff over hf_ssl's BERT, and its joint generator-discriminator pretraining.
+
+Clark et al. 2020; reference code google-research/electra (run_pretraining.py,
+pretrain/pretrain_helpers.py). What changes relative to BERT:
+  - factorized embeddings (width E, projected to H when they differ) and no pooler;
+  - `ElectraForMaskedLM` is the generator (an MLM head through the E-wide tied table);
+  - `ElectraForReplacedTokenDetection` is the discriminator (a per-token binary head; transformers
+    calls this class ElectraForPreTraining);
+  - `ElectraForPreTraining` joins the two: the generator fills the masked positions by sampling,
+    the discriminator tells original from replaced tokens, loss = MLM + λ·RTD (λ = 50).
+Sentence classification reads the first token through a GELU head (transformers'
+ElectraClassificationHead). Fine-tuning uses the discriminator alone (`save_discriminator`).
+
+Shapes: b batch, t length, n masked positions, V vocabulary.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from transformers.utils import ModelOutput
+
+from ...constants import IGNORE_INDEX
+from ...heads import FirstTokenClassifier, ReplacedTokenHead, gumbel_max_sample, replaced_token_loss
+from ..bert import modeling_bert as bert
+from .configuration_electra import ElectraConfig
+
+
+class ElectraPreTrainedModel(bert.BertPreTrainedModel):
+    config: ElectraConfig  # type: ignore[assignment]
+    config_class = ElectraConfig
+    base_model_prefix = "electra"
+
+    def _attach_encoder(self, config: bert.BertConfig, add_pooling_layer: bool) -> None:
+        # ELECTRA has no pooler: its heads read token states directly.
+        super()._attach_encoder(config, add_pooling_layer=False)
+
+
+class ElectraModel(ElectraPreTrainedModel, bert.BertModel):
+    """The bare ELECTRA encoder (generator or discriminator body)."""
+
+    def __init__(self, config: ElectraConfig, add_pooling_layer: bool = False) -> None:
+        super().__init__(config, add_pooling_layer=False)
+
+
+ElectraPreTrainedModel.base_model_class = ElectraModel
+
+
+class ElectraForMaskedLM(ElectraPreTrainedModel, bert.BertForMaskedLM):
+    """The generator: encoder + MLM head H -> E -> tied E x V table (exact GELU, as the reference)."""
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {
+        "lm_head.decoder.weight": "electra.embeddings.word_embeddings.weight"
+    }
+
+    def _make_lm_head(self, config: bert.BertConfig) -> bert.MaskedLMHead:
+        return bert.MaskedLMHead(
+            config.hidden_size,
+            config.vocab_size,
+            embedding_size=config.embedding_size,  # type: ignore[attr-defined]
+            activation="gelu",
+            norm_eps=config.layer_norm_eps,
+        )
+
+
+@dataclass
+class ReplacedTokenDetectionOutput(ModelOutput):
+    """logits (b, t): score that each token was replaced; loss over real tokens when labels are given."""
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+
+
+class ElectraForReplacedTokenDetection(ElectraPreTrainedModel):
+    """The discriminator: is each token the original (0) or a replacement (1)?"""
+
+    def __init__(self, config: ElectraConfig) -> None:
+        super().__init__(config)
+        self._attach_encoder(config, add_pooling_layer=False)
+        self.rtd_head = ReplacedTokenHead(config.hidden_size, config.hidden_act)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> ReplacedTokenDetectionOutput | tuple[Any, ...]:
+        """labels (b, t): 1 replaced, 0 original, -100 ignored (padding is ignored automatically)."""
+        out = bert._encode(self, locals())
+        logits = self.rtd_head(out.last_hidden_state)  # (b, t)
+        loss = None
+        if labels is not None:
+            if attention_mask is not None:
+                labels = labels.masked_fill(attention_mask.eq(0), IGNORE_INDEX)
+            loss = replaced_token_loss(logits, labels, num_items_in_batch)
+        output = ReplacedTokenDetectionOutput(
+            loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
+        )
+        return bert._with_tuple(output, return_dict, self.config)
+
+
+class ElectraForSequenceClassification(ElectraPreTrainedModel, bert.BertForSequenceClassification):
+    """Sentence and sentence-pair classification from the first token through a GELU head."""
+
+    def __init__(self, config: ElectraConfig) -> None:
+        bert._PooledHeadModel.__init__(self, config, add_pooling_layer=False)
+        dropout = (
+            config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        )
+        self.classifier: nn.Module = FirstTokenClassifier(
+            config.hidden_size, config.num_labels, dropout, "gelu"
+        )
+        self.post_init()
+
+    def _logits(self, out: bert.BaseModelOutputWithPoolingAndCrossAttentions) -> torch.Tensor:
+        return self.classifier(out.last_hidden_state)  # (b, c)
+
+
+class ElectraForTokenClassification(ElectraPreTrainedModel, bert.BertForTokenClassification):
+    """A label per token."""
+
+
+class ElectraForQuestionAnswering(ElectraPreTrainedModel, bert.BertForQuestionAnswering):
+    """Extractive QA with start/end vectors."""
+
+
+@dataclass
+class ElectraForPreTrainingOutput(ModelOutput):
+    """Joint pretraining outputs; `loss` = mlm_weight · generator_loss + rtd_weight · discriminator_loss.
+
+    `logits` (b, t) are the discriminator's; `replaced` (b, t) marks tokens the generator changed;
+    `generator_logits` are (n, V) at the masked positions.
+    """
+
+    loss: torch.Tensor | None = None
+    generator_loss: torch.Tensor | None = None
+    discriminator_loss: torch.Tensor | None = None
+    discriminator_accuracy: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    generator_logits: torch.Tensor | None = None
+    replaced: torch.Tensor | None = None
+
+
+_SHARED_EMBEDDINGS = (
+    "word_embeddings.weight",
+    "position_embeddings.weight",
+    "token_type_embeddings.weight",
+    "norm.weight",
+    "norm.bias",
+)
+
+
+class ElectraForPreTraining(ElectraPreTrainedModel):
+    """Generator + discriminator trained jointly with replaced-token detection (ELECTRA §2).
+
+    Inputs are a MaskedLMCollator batch: `labels` hold the original ids at masked positions. The
+    generator predicts them (MLM loss); replacements are sampled from its distribution without
+    gradient (Gumbel-max at `sampling_temperature`); the discriminator labels every real token
+    original/replaced, where a sample equal to the original counts as original
+    (run_pretraining.py:234-235). The two models share token, position and type embeddings and the
+    embedding LayerNorm (`untied_generator_embeddings=False` in the reference).
+    """
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {
+        **{
+            f"generator.electra.embeddings.{name}": f"discriminator.electra.embeddings.{name}"
+            for name in _SHARED_EMBEDDINGS
+        },
+        "generator.lm_head.decoder.weight": "discriminator.electra.embeddings.word_embeddings.weight",
+    }
+
+    def __init__(self, config: ElectraConfig) -> None:
+        super().__init__(config)
+        generator_config = config.generator_config()
+        generator_config._attn_implementation = config._attn_implementation
+        self.generator = ElectraForMaskedLM(generator_config)
+        self.discriminator = ElectraForReplacedTokenDetection(config)
+        shared, own = self.discriminator.electra.embeddings, self.generator.electra.embeddings
+        own.word_embeddings = shared.word_embeddings
+        own.position_embeddings = shared.position_embeddings
+        own.token_type_embeddings = shared.token_type_embeddings
+        own.norm = shared.norm
+        self.generator.lm_head.decoder.weight = shared.word_embeddings.weight
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.discriminator.electra.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.discriminator.electra.embeddings.word_embeddings = value
+        self.generator.electra.embeddings.word_embeddings = value
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> ElectraForPreTrainingOutput | tuple[Any, ...]:
+        """input_ids (b, t) with [MASK]s; labels (b, t): original ids at masked positions, -100 elsewhere."""
+        if input_ids is None or labels is None:
+            raise ValueError(
+                "ElectraForPreTraining needs input_ids and labels (the masked positions, e.g. from "
+                "MaskedLMCollator)"
+            )
+        if labels.shape != input_ids.shape:
+            raise ValueError(f"labels has shape {tuple(labels.shape)}; expected {tuple(input_ids.shape)}")
+        common = {
+            "attention_mask": attention_mask,
+            "token_type_ids": token_type_ids,
+            "position_ids": position_ids,
+        }
+        generated = self.generator(
+            input_ids, labels=labels, num_items_in_batch=num_items_in_batch, return_dict=True, **common
+        )
+        masked = labels.ne(IGNORE_INDEX)  # (b, t)
+        # In training the sparse MLM head already returns only the masked rows (n, V).
+        generator_logits = generated.logits if generated.logits.dim() == 2 else generated.logits[masked]
+        with torch.no_grad():
+            sampled = gumbel_max_sample(generator_logits.detach(), self.config.sampling_temperature)  # (n,)
+        corrupted = input_ids.masked_scatter(masked, sampled.to(input_ids.dtype))  # (b, t)
+        original = torch.where(masked, labels, input_ids)
+        replaced = corrupted.ne(original)  # a sample equal to the original counts as original
+        real = attention_mask.bool() if attention_mask is not None else torch.ones_like(replaced)
+        rtd_labels = replaced.long().masked_fill(~real, IGNORE_INDEX)
+        detected = self.discriminator(corrupted, labels=rtd_labels, return_dict=True, **common)
+        rtd_loss = detected.loss
+        if num_items_in_batch is not None:
+            # Trainer passes num_items_in_batch (the accumulated MLM targets) and stops dividing by the
+            # accumulation steps: weight this micro-batch's token mean by its share of those targets.
+            rtd_loss = rtd_loss * masked.sum() / num_items_in_batch
+        loss = self.config.mlm_weight * generated.loss + self.config.rtd_weight * rtd_loss
+        with torch.no_grad():
+            accuracy = ((detected.logits > 0) == replaced)[real].float().mean()
+        output = ElectraForPreTrainingOutput(
+            loss=loss,
+            generator_loss=generated.loss.detach(),
+            discriminator_loss=detected.loss.detach(),
+            discriminator_accuracy=accuracy,
+            logits=detected.logits,
+            generator_logits=generator_logits,
+            replaced=replaced,
+        )
+        self._last_losses = {
+            "generator_loss": float(output.generator_loss),
+            "discriminator_loss": float(output.discriminator_loss),
+            "discriminator_accuracy": float(accuracy),
+        }
+        return bert._with_tuple(output, return_dict, self.config)
+
+    def save_discriminator(self, save_directory: str | os.PathLike[str], **kwargs: Any) -> None:
+        """Write the discriminator alone as an encoder checkpoint for fine-tuning.
+
+        AutoModelForSequenceClassification / ...TokenClassification / ...QuestionAnswering load it;
+        ELECTRA fine-tunes the discriminator and discards the generator (§2).
+        """
+        self.discriminator.save_pretrained(save_directory, **kwargs)
