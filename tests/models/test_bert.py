@@ -123,7 +123,7 @@ def _tiny(config_class, tokenizer, **extra):
     return config_class.from_dict(base)
 
 
-@pytest.mark.parametrize("family", ["bert", "roberta", "albert"])
+@pytest.mark.parametrize("family", ["bert", "roberta", "albert", "electra"])
 def test_pipelines_run_with_hf_ssl_models(family, wordpiece_tokenizer, bpe_tokenizer):
     tokenizer = bpe_tokenizer if family == "roberta" else wordpiece_tokenizer
     config_class = type(TINY_CONFIGS[family])
