@@ -10,6 +10,7 @@ from __future__ import annotations
 from transformers import (
     AutoConfig,
     AutoModel,
+    AutoModelForCausalLM,
     AutoModelForMaskedLM,
     AutoModelForMultipleChoice,
     AutoModelForNextSentencePrediction,
@@ -19,6 +20,7 @@ from transformers import (
     AutoModelForTokenClassification,
 )
 
+from . import presets
 from .conversion import from_transformers, to_transformers
 from .models.albert import (
     AlbertConfig,
@@ -54,6 +56,8 @@ from .models.electra import (
     ElectraModel,
 )
 from .models.electra import convert_electra as _convert_electra  # noqa: F401
+from .models.gpt import GPTConfig, GPTLMHeadModel, GPTModel
+from .models.gpt import convert_gpt as _convert_gpt  # noqa: F401
 from .models.roberta import (
     RobertaConfig,
     RobertaForMaskedLM,
@@ -65,7 +69,7 @@ from .models.roberta import (
 )
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
 from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
-from .presets import PRESETS, preset
+from .presets import PRESETS, get_config, preset
 from .training import ComponentLossCallback
 
 __version__ = "0.1.0"
@@ -108,6 +112,10 @@ AUTO_CLASSES = {
         AutoModelForTokenClassification: ElectraForTokenClassification,
         AutoModelForQuestionAnswering: ElectraForQuestionAnswering,
     },
+    GPTConfig: {
+        AutoModel: GPTModel,
+        AutoModelForCausalLM: GPTLMHeadModel,
+    },
 }
 
 
@@ -149,6 +157,9 @@ __all__ = [
     "ElectraForSequenceClassification",
     "ElectraForTokenClassification",
     "ElectraModel",
+    "GPTConfig",
+    "GPTLMHeadModel",
+    "GPTModel",
     "MaskedLMCollator",
     "RobertaConfig",
     "RobertaForMaskedLM",
@@ -160,6 +171,8 @@ __all__ = [
     "SentencePairCollator",
     "build_sentence_pair_examples",
     "from_transformers",
+    "get_config",
     "preset",
+    "presets",
     "to_transformers",
 ]

@@ -129,12 +129,14 @@ class Conversion:
 
 
 _BY_THEIRS: dict[str, Conversion] = {}
-_BY_OURS: dict[type, Conversion] = {}
+# One hf_ssl class can have several transformers twins (GPT: GPT-2 and OpenAI GPT); the first whose
+# config fits the model is used.
+_BY_OURS: dict[type, list[Conversion]] = {}
 
 
 def register_conversion(conversion: Conversion) -> None:
     _BY_THEIRS[conversion.theirs.__name__] = conversion
-    _BY_OURS[conversion.ours] = conversion
+    _BY_OURS.setdefault(conversion.ours, []).append(conversion)
 
 
 def conversion_for_theirs(theirs: type | str) -> Conversion:
@@ -172,8 +174,15 @@ def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
         raise ValueError(
             f"no transformers twin for {type(model).__name__}; supported: {sorted(c.__name__ for c in _BY_OURS)}"
         )
-    conversion = _BY_OURS[type(model)]
-    config = conversion.config_to_theirs(model.config)
+    errors = []
+    for conversion in _BY_OURS[type(model)]:
+        try:
+            config = conversion.config_to_theirs(model.config)
+            break
+        except ValueError as error:
+            errors.append(f"{conversion.theirs.__name__}: {error}")
+    else:
+        raise ValueError(f"no transformers twin fits this {type(model).__name__}: {'; '.join(errors)}")
     config._attn_implementation = model.config._attn_implementation
     twin = conversion.theirs(config)
     state = conversion.weight_map(model.config).to_theirs(model.state_dict())
@@ -213,7 +222,14 @@ class LoadsTransformersCheckpoints:
         config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
         if config_file.is_file() and cls in _BY_OURS:
             model_type = json.loads(config_file.read_text()).get("model_type", "")
+            twins = [c.theirs for c in _BY_OURS[cls] if c.theirs.config_class.model_type == model_type]
             if model_type and not model_type.startswith("hf_ssl_"):
-                theirs = _BY_OURS[cls].theirs.from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-                return from_transformers(theirs)
+                if not twins:
+                    raise ValueError(
+                        f"{config_file} holds a {model_type!r} checkpoint; {cls.__name__} converts from "
+                        f"{sorted(c.theirs.__name__ for c in _BY_OURS[cls])}"
+                    )
+                return from_transformers(
+                    twins[0].from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+                )
         return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)  # type: ignore[misc]

@@ -1,14 +1,33 @@
-"""Named published sizes as config keyword arguments.
+"""Named published sizes: `names()` lists them, `get_config(name)` builds the config.
 
-BERT: Devlin et al. 2019 §3 (base, large); the compact sizes are Turc et al. 2019, "Well-Read
-Students Learn Better" (google-research/bert README.md:3-31). RoBERTa: Liu et al. 2019 (fairseq
-base/large). ELECTRA: Clark et al. 2020 (sizes below).
-ALBERT: Lan et al. 2020 Table 1 (E=128, all layers shared; google-research/albert README). Each preset is the architecture only; vocabulary size comes from the tokenizer.
+Sources:
+- BERT base/large: Devlin et al. 2019 §3; the compact sizes (tiny ... medium): Turc et al. 2019,
+  "Well-Read Students Learn Better" (google-research/bert README.md:3-31).
+- RoBERTa: Liu et al. 2019 (fairseq base/large).
+- ALBERT: Lan et al. 2020 Table 1 (E=128, all layers shared; google-research/albert README).
+- ELECTRA: Clark et al. 2020 (google-research/electra util/training_utils.py:96-112); generator at
+  1/4 of the width for Small, 1/3 for Base and Large (run_pretraining.py:338-348).
+- GPT: Radford et al. 2018 (117M, BPE 40,478, 512 positions, post-LN); GPT-2: Radford et al. 2019,
+  the released 124M/355M/774M/1558M checkpoints (pre-LN, 1024 positions); Megatron-LM 8.3B
+  (Shoeybi et al. 2019 Table 2: 72 layers, hidden 3072, 32 heads, vocab padded to 51,200);
+  Turing-NLG 17B (Microsoft 2020: 78 layers, hidden 4256, 28 heads); GPT-3 175B (Brown et al. 2020
+  Table 2.1: 96 layers, d_model 12288, 96 heads, context 2048).
+
+`preset(name)` returns the architecture keyword arguments alone (the vocabulary then comes from a
+tokenizer); `get_config(name)` adds the published vocabulary and builds the family's config.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from transformers import PreTrainedConfig
+
+from .models.albert import AlbertConfig
+from .models.bert import BertConfig
+from .models.electra import ElectraConfig
+from .models.gpt import GPTConfig
+from .models.roberta import RobertaConfig
 
 
 def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
@@ -18,6 +37,10 @@ def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
         "num_attention_heads": heads,
         "intermediate_size": 4 * hidden,
     }
+
+
+def _gpt2(layers: int, hidden: int, heads: int, **extra: Any) -> dict[str, Any]:
+    return {**_encoder(layers, hidden, heads), "norm_position": "pre", "max_position_embeddings": 1024, **extra}
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -35,17 +58,50 @@ PRESETS: dict[str, dict[str, Any]] = {
     "albert-large": {**_encoder(24, 1024, 16), "embedding_size": 128, "num_hidden_groups": 1},
     "albert-xlarge": {**_encoder(24, 2048, 16), "embedding_size": 128, "num_hidden_groups": 1},
     "albert-xxlarge": {**_encoder(12, 4096, 64), "embedding_size": 128, "num_hidden_groups": 1},
-    # ELECTRA: Clark et al. 2020 Table 6 / google-research/electra util/training_utils.py:96-112;
-    # generator at 1/4 of the width for Small, 1/3 for Base and Large (run_pretraining.py:338-348).
     "electra-tiny": {**_encoder(2, 128, 2), "embedding_size": 128, "generator_size": 0.25},
     "electra-small": {**_encoder(12, 256, 4), "embedding_size": 128, "generator_size": 0.25},
     "electra-base": {**_encoder(12, 768, 12), "embedding_size": 768, "generator_size": 1 / 3},
     "electra-large": {**_encoder(24, 1024, 16), "embedding_size": 1024, "generator_size": 1 / 3},
+    "gpt-tiny": _gpt2(2, 128, 2, max_position_embeddings=256),
+    "gpt": {**_encoder(12, 768, 12), "norm_position": "post", "max_position_embeddings": 512},
+    "gpt2": _gpt2(12, 768, 12),
+    "gpt2-medium": _gpt2(24, 1024, 16),
+    "gpt2-large": _gpt2(36, 1280, 20),
+    "gpt2-xl": _gpt2(48, 1600, 25),
+    "megatron-lm": _gpt2(72, 3072, 32),
+    "turing-nlg": _gpt2(78, 4256, 28),
+    "gpt3-175b": _gpt2(96, 12288, 96, max_position_embeddings=2048),
 }
+
+# The family's config class and its published vocabulary, by preset name.
+_FAMILIES: dict[str, tuple[type[PreTrainedConfig], dict[str, Any]]] = {
+    "bert": (BertConfig, {"vocab_size": 30522}),
+    "roberta": (RobertaConfig, {"vocab_size": 50265}),
+    "albert": (AlbertConfig, {"vocab_size": 30000}),
+    "electra": (ElectraConfig, {"vocab_size": 30522}),
+    "gpt": (GPTConfig, {"vocab_size": 40478, "bos_token_id": None, "eos_token_id": None}),
+    "gpt2": (GPTConfig, {"vocab_size": 50257}),
+    "megatron": (GPTConfig, {"vocab_size": 51200, "bos_token_id": None, "eos_token_id": None}),
+    "turing": (GPTConfig, {"vocab_size": 50257}),
+    "gpt3": (GPTConfig, {"vocab_size": 50257}),
+}
+
+
+def names() -> list[str]:
+    """Every named size."""
+    return sorted(PRESETS)
 
 
 def preset(name: str, **overrides: Any) -> dict[str, Any]:
     """Config keyword arguments of a named size, with overrides (e.g. vocab_size) applied."""
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; expected one of {sorted(PRESETS)}")
+        raise ValueError(f"unknown preset {name!r}; expected one of {names()}")
     return {**PRESETS[name], **overrides}
+
+
+def get_config(name: str, **overrides: Any) -> PreTrainedConfig:
+    """The config of a named size with its published vocabulary (overrides win)."""
+    arguments = preset(name)
+    family = name.split("-")[0]
+    config_class, defaults = _FAMILIES[family]
+    return config_class(**{**defaults, **arguments, **overrides})

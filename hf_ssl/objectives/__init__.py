@@ -1,5 +1,6 @@
 """Pretraining objectives as collators: pure data (token ids in, tensors out), never a model import."""
 
+from hf_ssl.objectives.causal_lm import CausalLMCollator
 from hf_ssl.objectives.masked_lm import MaskedLMCollator
 from hf_ssl.objectives.noise import (
     apply_mask_replace,
@@ -15,6 +16,7 @@ from hf_ssl.objectives.sentence_pairs import (
 
 __all__ = [
     "PAIR_LABEL_KEYS",
+    "CausalLMCollator",
     "MaskedLMCollator",
     "SentencePairCollator",
     "apply_mask_replace",

@@ -6,7 +6,18 @@ import pytest
 import torch
 from transformers import AutoConfig, Trainer, TrainingArguments
 
-from .tiny import SAMPLING, all_heads, head_id, is_token_level, main_output, make_inputs, make_model, run
+from .tiny import (
+    CAUSAL_FAMILIES,
+    LENGTH,
+    SAMPLING,
+    all_heads,
+    head_id,
+    is_token_level,
+    main_output,
+    make_inputs,
+    make_model,
+    run,
+)
 
 HEADS = all_heads()
 # Multiple choice flattens its choices into encoder rows, so padding is covered by the bare encoder.
@@ -15,6 +26,10 @@ HEADS = all_heads()
 SINGLE_ROW_HEADS = [h for h in HEADS if "MultipleChoice" not in h[2].__name__ and h[2] not in SAMPLING]
 # A bare encoder has no loss; multiple choice shares sequence classification's loss code.
 LOSS_HEADS = [h for h in SINGLE_ROW_HEADS if not h[2].__name__.endswith("Model")]
+
+
+# Decoders must also be exact with left padding (batched generation pads on the left).
+CAUSAL_HEADS = [h for h in HEADS if h[0] in CAUSAL_FAMILIES]
 
 
 def over(heads):
@@ -56,6 +71,20 @@ def test_padded_batch_equals_each_row_run_alone(head):
         single = main_output(model(**alone))
         expected = batched[row : row + 1, :length] if is_token_level(model) else batched[row : row + 1]
         torch.testing.assert_close(single, expected, atol=1e-5, rtol=1e-5)
+
+
+@over(CAUSAL_HEADS)
+@torch.no_grad()
+def test_left_padded_batch_equals_each_row_run_alone(head):
+    family, _, model_class = head
+    model = make_model(family, model_class).eval()
+    inputs = make_inputs(model)
+    lengths = inputs["attention_mask"].sum(-1).tolist()
+    left = {k: torch.stack([v[r].roll(LENGTH - n) for r, n in enumerate(lengths)]) for k, v in inputs.items()}
+    batched = main_output(run(model, left))
+    for row, length in enumerate(lengths):
+        alone = main_output(run(model, {k: v[row : row + 1, :length] for k, v in inputs.items()}))
+        torch.testing.assert_close(alone, batched[row : row + 1, LENGTH - length :], atol=1e-5, rtol=1e-5)
 
 
 @over(HEADS)

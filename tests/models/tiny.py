@@ -68,7 +68,40 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         generator_size=0.5,
         num_labels=3,
     ),
+    "gpt2": hf_ssl.GPTConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        norm_position="pre",
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        embedding_dropout_prob=0.0,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    ),
+    "gpt1": hf_ssl.GPTConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=128,
+        max_position_embeddings=64,
+        norm_position="post",
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        embedding_dropout_prob=0.0,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    ),
 }
+
+# Two families share GPTConfig; the registry is keyed by family, Auto classes by config class.
+CAUSAL_FAMILIES = ("gpt2", "gpt1")
 
 
 def all_heads() -> list[tuple[str, type, type[PreTrainedModel]]]:
@@ -111,7 +144,9 @@ def make_inputs(
         inputs = {k: torch.stack([v, v.roll(1, dims=0)], dim=1) for k, v in inputs.items()}  # (b, c, t)
     if not labels and type(model) not in SAMPLING:
         return inputs
-    if "ReplacedToken" in name:
+    if "LMHead" in name:
+        inputs["labels"] = ids.masked_fill(mask == 0, -100)
+    elif "ReplacedToken" in name:
         inputs["labels"] = torch.randint(0, 2, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, -100)
     elif "MaskedLM" in name or "PreTraining" in name:
         mlm = torch.full_like(ids, -100)

@@ -1,0 +1,88 @@
+"""GPT configuration: GPT-1 (Radford et al. 2018) and GPT-2 (Radford et al. 2019) style decoders.
+
+One config for both: `norm_position` "post" is GPT-1 (openai/finetune-transformer-lm train.py:140-147:
+LN after each residual sum), "pre" is GPT-2 (LN before each sub-block, a final LN, and residual
+projections initialised with std / sqrt(2·L), GPT-2 §2.3). Defaults are GPT-2 small.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import PreTrainedConfig
+from transformers.activations import ACT2FN
+
+from ..bert.configuration_bert import require
+
+NORM_POSITIONS = ("post", "pre")
+
+
+class GPTConfig(PreTrainedConfig):
+    """Configuration of an hf_ssl GPT decoder.
+
+    Args:
+        vocab_size: BPE vocabulary (40,478 + specials for GPT-1; 50,257 for GPT-2).
+        hidden_size, num_hidden_layers, num_attention_heads, intermediate_size: width, depth, heads, FFN.
+        hidden_act: transformers activation name ("gelu_new" is the tanh GELU both papers used).
+        max_position_embeddings: context length (512 GPT-1, 1024 GPT-2).
+        norm_position: "post" (GPT-1) or "pre" (GPT-2).
+        hidden_dropout_prob, attention_probs_dropout_prob, embedding_dropout_prob: resid/attn/embd pdrop.
+        layer_norm_eps: 1e-5 in both reference codes.
+        lm_coef: weight λ of the auxiliary LM loss during fine-tuning (GPT-1 §3.2: 0.5; 0 disables it).
+    """
+
+    model_type = "hf_ssl_gpt"
+
+    vocab_size: int = 50257
+    hidden_size: int = 768
+    num_hidden_layers: int = 12
+    num_attention_heads: int = 12
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu_new"
+    max_position_embeddings: int = 1024
+    norm_position: str = "pre"
+    hidden_dropout_prob: float = 0.1
+    attention_probs_dropout_prob: float = 0.1
+    embedding_dropout_prob: float = 0.1
+    layer_norm_eps: float = 1e-5
+    initializer_range: float = 0.02
+    lm_coef: float = 0.5
+    pad_token_id: int | None = None
+    bos_token_id: int | None = 50256
+    eos_token_id: int | None = 50256
+    tie_word_embeddings: bool = True
+    use_cache: bool = True
+
+    def __post_init__(self, **kwargs: Any) -> None:
+        for name in (
+            "vocab_size",
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "intermediate_size",
+            "max_position_embeddings",
+        ):
+            value = getattr(self, name)
+            require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
+        require(
+            self.hidden_size % self.num_attention_heads == 0,
+            f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={self.num_attention_heads}",
+        )
+        require(
+            self.norm_position in NORM_POSITIONS,
+            f"norm_position={self.norm_position!r}; expected one of {NORM_POSITIONS}",
+        )
+        require(
+            self.hidden_act in ACT2FN, f"hidden_act={self.hidden_act!r}; expected one of {sorted(ACT2FN)}"
+        )
+        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "embedding_dropout_prob"):
+            value = getattr(self, name)
+            require(0.0 <= value < 1.0, f"{name}={value}; expected a probability in [0, 1)")
+        require(self.lm_coef >= 0, f"lm_coef={self.lm_coef}; expected >= 0")
+        for name in ("pad_token_id", "bos_token_id", "eos_token_id"):
+            value = getattr(self, name)
+            require(
+                value is None or 0 <= value < self.vocab_size,
+                f"{name}={value}; expected an id in [0, vocab_size={self.vocab_size})",
+            )
+        super().__post_init__(**kwargs)

@@ -1,0 +1,246 @@
+"""GPT: a decoder-only Transformer language model, GPT-1 (post-LN) or GPT-2 (pre-LN) by config.
+
+Radford et al. 2018 ("Improving Language Understanding by Generative Pre-Training", §3.1) and 2019
+("Language Models are Unsupervised Multitask Learners", §2.3); reference code
+openai/finetune-transformer-lm train.py and openai/gpt-2 model.py. Built from the shared
+TokenEmbeddings (no segments, no embedding LayerNorm) and a causal TransformerStack.
+
+Position ids follow the attention mask (cumsum - 1), so a left-padded row gets the same positions,
+and therefore the same outputs, as the row alone: batched generation with left padding is exact.
+transformers' GPT-2 and OpenAI GPT count positions from 0 at the first column instead; with right
+padding or no padding (the parity tests) both agree.
+
+Shapes: b batch, t new tokens, s cached + new tokens, H hidden, V vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from transformers import GenerationMixin, PreTrainedModel
+from transformers import initialization as init
+from transformers.cache_utils import Cache, DynamicCache
+from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
+
+from ...constants import IGNORE_INDEX
+from ...conversion import LoadsTransformersCheckpoints
+from ...heads import cross_entropy
+from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
+from ...layers.masks import sequence_ids_from_position_ids
+from ..bert.modeling_bert import validate_input_ids
+from .configuration_gpt import GPTConfig
+
+
+class GPTPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
+    config: GPTConfig
+    config_class = GPTConfig
+    base_model_prefix = "transformer"
+    supports_gradient_checkpointing = True
+    _supports_sdpa = True
+    _supports_flex_attn = True
+    _supports_attention_backend = True
+    _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
+    segment_embeddings: ClassVar[bool] = False
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, TransformerLayer) and self.config.norm_position == "pre":
+            # GPT-2 §2.3: residual projections scaled by 1/sqrt(N), N = 2 residual sums per layer.
+            std = self.config.initializer_range / math.sqrt(2 * self.config.num_hidden_layers)
+            init.normal_(module.self_attn.o_proj.weight, mean=0.0, std=std)
+            init.normal_(module.ffn.down_proj.weight, mean=0.0, std=std)
+
+
+class GPTModel(GPTPreTrainedModel):
+    """The decoder: token + position embeddings -> causal Transformer stack (-> final LN for GPT-2)."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__(config)
+        self.embeddings = TokenEmbeddings(
+            config.vocab_size,
+            config.hidden_size,
+            config.max_position_embeddings,
+            type_vocab_size=0,
+            padding_idx=None,
+            layer_norm_eps=None,
+            dropout=config.embedding_dropout_prob,
+        )
+        pre_norm = config.norm_position == "pre"
+        self.decoder = TransformerStack(
+            config.num_hidden_layers,
+            final_norm=pre_norm,
+            hidden_size=config.hidden_size,
+            num_heads=config.num_attention_heads,
+            intermediate_size=config.intermediate_size,
+            activation=config.hidden_act,
+            norm_position=config.norm_position,
+            norm_eps=config.layer_norm_eps,
+            dropout=config.hidden_dropout_prob,
+            attention_dropout=config.attention_probs_dropout_prob,
+            is_causal=True,
+        )
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.embeddings.word_embeddings = value
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        past_key_values: Cache | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> BaseModelOutputWithPast | tuple[Any, ...]:
+        """input_ids (b, t) -> last_hidden_state (b, t, H); attention_mask (b, s) covers cached tokens too.
+
+        Packed rows: position_ids that restart inside a row give a causal, block-diagonal mask.
+        """
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("give exactly one of input_ids or inputs_embeds")
+        validate_input_ids(input_ids, self.config.vocab_size)
+        shape = input_ids.shape if input_ids is not None else inputs_embeds.shape[:2]  # type: ignore[union-attr]
+        if len(shape) != 2:
+            raise ValueError(f"input_ids has shape {tuple(shape)}; expected (batch, length)")
+        use_cache = (self.config.use_cache and not self.training) if use_cache is None else use_cache
+        if use_cache and past_key_values is None:
+            past_key_values = DynamicCache(config=self.config)
+        past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
+        total = past_length + shape[1]
+        if total > self.config.max_position_embeddings:
+            raise ValueError(
+                f"sequence length {total} exceeds max_position_embeddings={self.config.max_position_embeddings}"
+            )
+        if attention_mask is not None and tuple(attention_mask.shape) != (shape[0], total):
+            raise ValueError(
+                f"attention_mask has shape {tuple(attention_mask.shape)}; expected {(shape[0], total)} "
+                "(cached plus new tokens)"
+            )
+        output_attentions = self.config.output_attentions if output_attentions is None else output_attentions
+        output_hidden_states = (
+            self.config.output_hidden_states if output_hidden_states is None else output_hidden_states
+        )
+        return_dict = self.config.return_dict if return_dict is None else return_dict
+
+        sequence_ids = None
+        if position_ids is not None:
+            sequence_ids = sequence_ids_from_position_ids(position_ids)  # (b, t)
+            if past_length or not bool(sequence_ids[:, -1].any()):
+                sequence_ids = None
+        elif attention_mask is not None:
+            position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, -shape[1] :]  # (b, t)
+        embeddings = self.embeddings(
+            input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds, past_length=past_length
+        )  # (b, t, H)
+        mask_implementation = self.config._attn_implementation or "sdpa"
+        attn_implementation = "eager" if output_attentions else mask_implementation
+        mask = causal_mask(
+            self.config,
+            embeddings,
+            attention_mask,
+            past_key_values=past_key_values,
+            sequence_ids=sequence_ids,
+        )
+        hidden, all_hidden, attentions, _ = self.decoder(
+            embeddings,
+            mask,
+            attn_implementation=attn_implementation,
+            past_key_values=past_key_values,
+            output_hidden_states=output_hidden_states,
+            output_attentions=output_attentions,
+        )
+        output = BaseModelOutputWithPast(
+            last_hidden_state=hidden,
+            past_key_values=past_key_values if use_cache else None,
+            hidden_states=all_hidden,
+            attentions=attentions,
+        )
+        return output if return_dict else output.to_tuple()
+
+
+def causal_lm_loss(
+    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
+) -> torch.Tensor:
+    """Next-token cross-entropy: position i predicts label i + 1 (labels are the inputs, -100 ignored)."""
+    return cross_entropy(logits[:, :-1], labels[:, 1:], num_items_in_batch)
+
+
+class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
+    """Decoder + tied LM head; `generate` works with a KV cache (greedy, sampling, beam search)."""
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {
+        "lm_head.weight": "transformer.embeddings.word_embeddings.weight"
+    }
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__(config)
+        self.transformer = GPTModel(config)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        # Trainer counts the targets of a shifting loss as labels[..., 1:]: say that this loss shifts.
+        self.loss_type = "ForCausalLM"
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head
+
+    def set_output_embeddings(self, value: nn.Linear) -> None:
+        self.lm_head = value
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        past_key_values: Cache | None = None,
+        labels: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        logits_to_keep: int = 0,
+        **kwargs: Any,
+    ) -> CausalLMOutputWithPast | tuple[Any, ...]:
+        """labels (b, t): usually the input ids, -100 where no prediction is wanted (padding)."""
+        out = self.transformer(
+            input_ids,
+            attention_mask=attention_mask,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
+        hidden = out.last_hidden_state
+        if logits_to_keep and labels is None:  # generation needs only the last position's logits
+            hidden = hidden[:, -logits_to_keep:]
+        logits = self.lm_head(hidden)  # (b, t, V)
+        loss = causal_lm_loss(logits, labels, num_items_in_batch) if labels is not None else None
+        output = CausalLMOutputWithPast(
+            loss=loss,
+            logits=logits,
+            past_key_values=out.past_key_values,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
+        )
+        return (
+            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+        )
+
+
+__all__ = ["IGNORE_INDEX", "GPTLMHeadModel", "GPTModel", "GPTPreTrainedModel", "causal_lm_loss"]

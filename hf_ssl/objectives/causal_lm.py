@@ -1,0 +1,123 @@
+"""Causal language modelling collator (GPT): labels are the inputs, padding ignored, optional packing.
+
+Radford et al. 2018 §3.1: maximise Σ log P(u_i | u_<i). The model shifts the labels itself (position i
+predicts label i + 1), so the collator returns labels aligned with the inputs.
+
+Deliberate differences from transformers' `DataCollatorForLanguageModeling(mlm=False)`:
+- padding is found from each example's length (or its attention_mask), never from the pad id, so when
+  pad and EOS are the same token (GPT-2) real EOS tokens keep their labels;
+- packing (`pack_length`) concatenates documents into full rows with position ids restarting at each
+  document; hf_ssl's decoders turn restarting positions into a causal block-diagonal mask, so no token
+  attends across documents, and the first token of each document gets no label, so no document is
+  predicted from the previous one. The incomplete last row is dropped (as run_clm's group_texts does).
+
+Shapes: b rows, t row length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from hf_ssl.constants import IGNORE_INDEX
+
+__all__ = ["CausalLMCollator"]
+
+
+def _ids(feature: Any, index: int) -> list[int]:
+    ids = feature["input_ids"] if isinstance(feature, dict) else feature
+    if isinstance(ids, torch.Tensor):
+        ids = ids.tolist()
+    if not isinstance(ids, Sequence) or isinstance(ids, str | bytes):
+        raise TypeError(f"feature {index}: input_ids must be a list of ints or a 1-D tensor, got {type(ids)}")
+    return list(ids)
+
+
+@dataclass
+class CausalLMCollator:
+    """Pads (or packs) token ids into a causal-LM batch: input_ids, attention_mask or position_ids, labels.
+
+    Args:
+        pad_token_id: id written into padding (its labels are IGNORE_INDEX).
+        pack_length: if set, pack all documents of the batch into rows of exactly this many tokens.
+        eos_token_id: appended to each document when packing, as GPT-2's <|endoftext|> separator.
+        pad_to_multiple_of: round the padded length up (without packing).
+    """
+
+    pad_token_id: int
+    pack_length: int | None = None
+    eos_token_id: int | None = None
+    pad_to_multiple_of: int | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.pad_token_id, bool)
+            or not isinstance(self.pad_token_id, int)
+            or self.pad_token_id < 0
+        ):
+            raise ValueError(f"pad_token_id must be an int >= 0, got {self.pad_token_id!r}")
+        if self.pack_length is not None and (not isinstance(self.pack_length, int) or self.pack_length < 2):
+            raise ValueError(f"pack_length must be an int >= 2, got {self.pack_length!r}")
+        if self.pad_to_multiple_of is not None and self.pad_to_multiple_of < 1:
+            raise ValueError(f"pad_to_multiple_of must be >= 1, got {self.pad_to_multiple_of!r}")
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> CausalLMCollator:
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        if pad is None:
+            raise ValueError(f"{type(tokenizer).__name__} has neither a pad nor an eos token to pad with")
+        kwargs.setdefault("eos_token_id", tokenizer.eos_token_id)
+        return cls(pad_token_id=pad, **kwargs)
+
+    def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
+        if isinstance(features, dict) or len(features) == 0:
+            raise ValueError("features must be a non-empty list of examples")
+        documents = [_ids(feature, i) for i, feature in enumerate(features)]
+        if self.pack_length is not None:
+            return self._pack(documents)
+        lengths = []
+        for index, (feature, ids) in enumerate(zip(features, documents, strict=True)):
+            if not ids:
+                raise ValueError(f"feature {index} has no tokens")
+            mask = feature.get("attention_mask") if isinstance(feature, dict) else None
+            lengths.append(int(sum(mask)) if mask is not None else len(ids))
+        length = max(len(ids) for ids in documents)
+        if self.pad_to_multiple_of:
+            length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
+        input_ids = torch.full((len(documents), length), self.pad_token_id, dtype=torch.long)
+        for row, ids in enumerate(documents):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        attention_mask = (torch.arange(length) < torch.tensor(lengths)[:, None]).long()  # (b, t)
+        labels = input_ids.masked_fill(attention_mask == 0, IGNORE_INDEX)
+        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+    def _pack(self, documents: list[list[int]]) -> dict[str, torch.Tensor]:
+        assert self.pack_length is not None
+        stream: list[int] = []
+        positions: list[int] = []
+        for ids in documents:
+            ids = ids + ([self.eos_token_id] if self.eos_token_id is not None else [])
+            stream += ids
+            positions += range(len(ids))
+        rows = len(stream) // self.pack_length
+        if rows == 0:
+            raise ValueError(
+                f"the batch holds {len(stream)} tokens, fewer than pack_length={self.pack_length}: nothing to pack"
+            )
+        used = rows * self.pack_length
+        input_ids = torch.tensor(stream[:used]).view(rows, self.pack_length)  # (b, t)
+        position_ids = torch.tensor(positions[:used]).view(rows, self.pack_length)
+        # A document cut by a row boundary continues as its own document in the next row.
+        for row in range(1, rows):
+            if position_ids[row, 0] != 0:
+                cut = (
+                    int((position_ids[row] == 0).nonzero()[0])
+                    if (position_ids[row] == 0).any()
+                    else self.pack_length
+                )
+                position_ids[row, :cut] -= position_ids[row, 0].clone()
+        labels = input_ids.masked_fill(position_ids == 0, IGNORE_INDEX)  # never predict across documents
+        return {"input_ids": input_ids, "position_ids": position_ids, "labels": labels}
