@@ -56,7 +56,13 @@ from .models.electra import (
     ElectraModel,
 )
 from .models.electra import convert_electra as _convert_electra  # noqa: F401
-from .models.gpt import GPTConfig, GPTLMHeadModel, GPTModel
+from .models.gpt import (
+    GPTConfig,
+    GPTForMultipleChoice,
+    GPTForSequenceClassification,
+    GPTLMHeadModel,
+    GPTModel,
+)
 from .models.gpt import convert_gpt as _convert_gpt  # noqa: F401
 from .models.roberta import (
     RobertaConfig,
@@ -115,6 +121,8 @@ AUTO_CLASSES = {
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForCausalLM: GPTLMHeadModel,
+        AutoModelForSequenceClassification: GPTForSequenceClassification,
+        AutoModelForMultipleChoice: GPTForMultipleChoice,
     },
 }
 
@@ -158,6 +166,8 @@ __all__ = [
     "ElectraForTokenClassification",
     "ElectraModel",
     "GPTConfig",
+    "GPTForMultipleChoice",
+    "GPTForSequenceClassification",
     "GPTLMHeadModel",
     "GPTModel",
     "MaskedLMCollator",

@@ -40,7 +40,12 @@ def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
 
 
 def _gpt2(layers: int, hidden: int, heads: int, **extra: Any) -> dict[str, Any]:
-    return {**_encoder(layers, hidden, heads), "norm_position": "pre", "max_position_embeddings": 1024, **extra}
+    return {
+        **_encoder(layers, hidden, heads),
+        "norm_position": "pre",
+        "max_position_embeddings": 1024,
+        **extra,
+    }
 
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -16,6 +16,7 @@ Shapes: b batch, t new tokens, s cached + new tokens, H hidden, V vocabulary.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -24,10 +25,11 @@ from transformers import GenerationMixin, PreTrainedModel
 from transformers import initialization as init
 from transformers.cache_utils import Cache, DynamicCache
 from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
+from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import cross_entropy
+from ...heads import cross_entropy, sequence_classification_loss
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
 from ...layers.masks import sequence_ids_from_position_ids
 from ..bert.modeling_bert import validate_input_ids
@@ -243,4 +245,211 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
         )
 
 
-__all__ = ["IGNORE_INDEX", "GPTLMHeadModel", "GPTModel", "GPTPreTrainedModel", "causal_lm_loss"]
+def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    """The state of each row's last real token, (b, t, H) -> (b, H): GPT-1's extract (_classify_) token.
+
+    Works for right and left padding: the last position whose mask is 1.
+    """
+    if attention_mask is None:
+        return hidden[:, -1]
+    positions = torch.arange(hidden.shape[1], device=hidden.device)
+    last = (attention_mask.bool() * positions).argmax(dim=-1)  # (b,)
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+
+
+def auxiliary_lm_loss(
+    logits: torch.Tensor,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    num_items_in_batch: Any,
+    rows_per_item: int = 1,
+) -> torch.Tensor:
+    """GPT-1's auxiliary LM loss (train.py:174-178): each sequence's mean next-token loss over its real
+    tokens, then the mean over sequences. Dividing the per-sequence sum by `num_items_in_batch` (the
+    number of labelled sequences Trainer counted) keeps it exact under gradient accumulation.
+
+    logits (n, t, V) and input_ids (n, t) for n sequences; `rows_per_item` rows (choices, or the two
+    orders of a similarity pair) belong to one labelled item.
+    """
+    targets = input_ids[:, 1:]
+    real = (
+        torch.ones_like(targets, dtype=torch.bool) if attention_mask is None else attention_mask[:, 1:].bool()
+    )
+    per_token = nn.functional.cross_entropy(
+        logits[:, :-1].transpose(1, 2).float(), targets, reduction="none"
+    )  # (n, t - 1)
+    per_sequence = (per_token * real).sum(-1) / real.sum(-1).clamp(min=1)  # (n,)
+    if num_items_in_batch is None:
+        return per_sequence.mean()
+    return per_sequence.sum() / (num_items_in_batch * rows_per_item)
+
+
+@dataclass
+class GPTClassifierOutput(ModelOutput):
+    """loss = classification_loss + lm_coef · lm_loss (GPT-1 §3.2, L3 = L2 + λ·L1)."""
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    classification_loss: torch.Tensor | None = None
+    lm_loss: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+
+
+class _GPTWithTaskHead(GPTPreTrainedModel):
+    """Decoder + tied LM head (for the auxiliary loss) + a task head on the last real token."""
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {
+        "lm_head.weight": "transformer.embeddings.word_embeddings.weight"
+    }
+    task_outputs: ClassVar[int | None] = None  # None: config.num_labels
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__(config)
+        self.transformer = GPTModel(config)
+        self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)  # clf_pdrop
+        self.score = nn.Linear(config.hidden_size, self.task_outputs or config.num_labels)
+        self.post_init()
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head
+
+    def _encode_rows(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        labels: Any,
+        num_items_in_batch: Any,
+        rows_per_item: int,
+        **kwargs: Any,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, BaseModelOutputWithPast]:
+        """Run rows (n, t); return their last-token states (n, H), the auxiliary LM loss and the outputs."""
+        out = self.transformer(
+            input_ids, attention_mask=attention_mask, use_cache=False, return_dict=True, **kwargs
+        )
+        lm_loss = None
+        if labels is not None and self.config.lm_coef > 0:
+            lm_logits = self.lm_head(out.last_hidden_state)  # (n, t, V)
+            lm_loss = auxiliary_lm_loss(
+                lm_logits, input_ids, attention_mask, num_items_in_batch, rows_per_item
+            )
+        return last_token_states(out.last_hidden_state, attention_mask), lm_loss, out
+
+    def _output(
+        self,
+        logits: torch.Tensor,
+        classification_loss: torch.Tensor | None,
+        lm_loss: torch.Tensor | None,
+        out: BaseModelOutputWithPast,
+        return_dict: bool | None,
+    ) -> Any:
+        loss = classification_loss
+        if loss is not None and lm_loss is not None:
+            loss = loss + self.config.lm_coef * lm_loss
+        output = GPTClassifierOutput(
+            loss=loss,
+            logits=logits,
+            classification_loss=classification_loss,
+            lm_loss=lm_loss,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
+        )
+        return (
+            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+        )
+
+
+class GPTForSequenceClassification(_GPTWithTaskHead):
+    """Classification from the last real token's state (GPT-1 §3.3), with the auxiliary LM loss.
+
+    input_ids (b, t) for a single text or a [start] premise [delim] hypothesis [extract] pair; or
+    (b, 2, t) for the similarity transform: both orders are encoded and their final states summed
+    before the linear layer (GPT-1 §3.3, "Similarity").
+    """
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> GPTClassifierOutput | tuple[Any, ...]:
+        if input_ids is None or input_ids.dim() not in (2, 3):
+            raise ValueError("input_ids must have shape (batch, length) or (batch, 2, length) for similarity")
+        views = input_ids.shape[1] if input_ids.dim() == 3 else 1
+        flat_ids = input_ids.reshape(-1, input_ids.shape[-1])  # (b·views, t)
+        flat_mask = None if attention_mask is None else attention_mask.reshape(-1, attention_mask.shape[-1])
+        states, lm_loss, out = self._encode_rows(
+            flat_ids,
+            flat_mask,
+            labels,
+            num_items_in_batch,
+            views,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        states = states.view(-1, views, states.shape[-1]).sum(dim=1)  # (b, H): both orders summed
+        logits = self.score(self.dropout(states))  # (b, c)
+        classification_loss = None
+        if labels is not None:
+            classification_loss, self.config.problem_type = sequence_classification_loss(
+                logits, labels, self.config.problem_type, num_items_in_batch
+            )
+        return self._output(logits, classification_loss, lm_loss, out, return_dict)
+
+
+class GPTForMultipleChoice(_GPTWithTaskHead):
+    """Each [start] context [delim] answer_k [extract] row scored by a linear map; softmax over choices.
+
+    GPT-1 §3.3 and train.py:190-191 (clf(..., 1)); the auxiliary LM loss runs over every choice row.
+    """
+
+    task_outputs: ClassVar[int | None] = 1
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> GPTClassifierOutput | tuple[Any, ...]:
+        """input_ids (b, c, t); labels (b,) the index of the right choice."""
+        if input_ids is None or input_ids.dim() != 3:
+            raise ValueError("multiple choice expects input_ids of shape (batch, num_choices, length)")
+        num_choices = input_ids.shape[1]
+        flat_mask = None if attention_mask is None else attention_mask.reshape(-1, attention_mask.shape[-1])
+        states, lm_loss, out = self._encode_rows(
+            input_ids.reshape(-1, input_ids.shape[-1]),
+            flat_mask,
+            labels,
+            num_items_in_batch,
+            num_choices,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        logits = self.score(self.dropout(states)).view(-1, num_choices)  # (b, c)
+        classification_loss = (
+            cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
+        )
+        return self._output(logits, classification_loss, lm_loss, out, return_dict)
+
+
+__all__ = [
+    "IGNORE_INDEX",
+    "GPTClassifierOutput",
+    "GPTForMultipleChoice",
+    "GPTForSequenceClassification",
+    "GPTLMHeadModel",
+    "GPTModel",
+    "GPTPreTrainedModel",
+    "causal_lm_loss",
+]
