@@ -8,7 +8,11 @@ from hf_ssl.data.corpus import (
     read_documents,
     split_sentences,
 )
-from hf_ssl.data.tokenizers import train_byte_level_bpe_tokenizer, train_wordpiece_tokenizer
+from hf_ssl.data.tokenizers import (
+    train_byte_level_bpe_tokenizer,
+    train_gpt2_tokenizer,
+    train_wordpiece_tokenizer,
+)
 
 __all__ = [
     "Document",
@@ -18,5 +22,6 @@ __all__ = [
     "read_documents",
     "split_sentences",
     "train_byte_level_bpe_tokenizer",
+    "train_gpt2_tokenizer",
     "train_wordpiece_tokenizer",
 ]

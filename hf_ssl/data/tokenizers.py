@@ -34,7 +34,7 @@ from tokenizers import (
     processors,
     trainers,
 )
-from transformers import BertTokenizer, RobertaTokenizer
+from transformers import BertTokenizer, GPT2Tokenizer, RobertaTokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +232,56 @@ def train_byte_level_bpe_tokenizer(
         mask_token=mask,
         add_prefix_space=False,
         trim_offsets=True,
+        model_max_length=model_max_length,
+    )
+    assert len(wrapped) == trained_size, (len(wrapped), trained_size)
+    return wrapped
+
+
+GPT2_END_OF_TEXT = "<|endoftext|>"
+"""GPT-2's one special token: document separator, and bos/eos/unk (openai/gpt-2 encoder.json)."""
+
+
+def train_gpt2_tokenizer(
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 8000,
+    min_frequency: int = 2,
+    model_max_length: int = DEFAULT_MODEL_MAX_LENGTH,
+) -> GPT2Tokenizer:
+    """Train a GPT-2-style byte-level BPE tokenizer: the same byte-level BPE, one special token.
+
+    Unlike the RoBERTa variant, encoding adds no special tokens (a prompt stays a prompt, as
+    text-generation needs); `<|endoftext|>` (id 0) separates documents and serves as bos, eos and
+    unk. Padding uses it too, as GPT-2 does; hf_ssl's causal-LM collator finds padding by length,
+    so real end-of-text tokens keep their labels.
+    """
+    n_base = 1 + BYTE_ALPHABET_SIZE
+    if vocab_size <= n_base:
+        raise ValueError(
+            f"vocab_size must exceed 1 special token plus {BYTE_ALPHABET_SIZE} byte symbols "
+            f"(> {n_base}), got {vocab_size}"
+        )
+    _check_common(vocab_size, min_frequency, model_max_length, 1)
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=[GPT2_END_OF_TEXT],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    _train(tokenizer, trainer, texts, "GPT-2 byte-level BPE")
+    trained_size = tokenizer.get_vocab_size()
+    wrapped = GPT2Tokenizer(
+        tokenizer_object=tokenizer,
+        bos_token=GPT2_END_OF_TEXT,
+        eos_token=GPT2_END_OF_TEXT,
+        unk_token=GPT2_END_OF_TEXT,
+        pad_token=GPT2_END_OF_TEXT,
+        add_prefix_space=False,
         model_max_length=model_max_length,
     )
     assert len(wrapped) == trained_size, (len(wrapped), trained_size)
