@@ -38,12 +38,21 @@ class PromptFormat:
                 f"template={self.template!r}; {{output}} must come last so answers can be scored"
             )
 
+    @property
+    def answer_gap(self) -> str:
+        """The white space the template puts before `{output}`; it opens every scored answer."""
+        before = self.template.split("{output}")[0]
+        return before[len(before.rstrip()) :]
+
 
 def build_prompt(fmt: PromptFormat, demonstrations: Sequence[tuple[str, str]], query: str) -> str:
-    """The prompt for `query` after the demonstrations (input, output) pairs; zero-shot when empty."""
+    """The prompt for `query` after the demonstrations (input, output) pairs; zero-shot when empty.
+
+    It stops before the white space that precedes the answer (see PromptFormat.answer_gap).
+    """
     blocks = [fmt.instruction] if fmt.instruction else []
     blocks += [fmt.template.format(input=x, output=y) for x, y in demonstrations]
-    blocks.append(fmt.template.split("{output}")[0].format(input=query))
+    blocks.append(fmt.template.split("{output}")[0].format(input=query).rstrip())
     return fmt.separator.join(blocks)
 
 
@@ -115,7 +124,8 @@ def few_shot_accuracy(
         demonstrations = rng.sample(list(train_examples), shots)
         prompt = build_prompt(fmt, demonstrations, query)
         first_prompt = first_prompt or prompt
-        scores = score_candidates(model, tokenizer, prompt, candidates, length_normalize=length_normalize)
+        answers = [fmt.answer_gap + c for c in candidates]
+        scores = score_candidates(model, tokenizer, prompt, answers, length_normalize=length_normalize)
         predictions.append(candidates[int(scores.argmax())])
     correct = sum(p == y for p, (_, y) in zip(predictions, test_examples, strict=True))
     return {

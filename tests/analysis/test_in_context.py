@@ -18,9 +18,9 @@ def tokenizer():
 
 
 class InductionModel(torch.nn.Module):
-    """A stand-in LM that predicts by copying: after the latest earlier occurrence of the last three
-    tokens, it expects what followed them then (an ideal induction head). With no such occurrence it
-    is uniform, so it can only answer from demonstrations in its context."""
+    """A stand-in LM that predicts by copying: it finds the earlier position whose preceding tokens
+    match the current ones longest (at least 2) and expects what followed it then (an ideal
+    induction head). With no such match it is uniform, so it can only answer from demonstrations."""
 
     def __init__(self, vocab_size: int) -> None:
         super().__init__()
@@ -30,11 +30,16 @@ class InductionModel(torch.nn.Module):
     def forward(self, input_ids, attention_mask=None):
         logits = torch.zeros(*input_ids.shape, self.vocab_size)
         for b, row in enumerate(input_ids.tolist()):
-            for i in range(2, len(row)):
-                for j in range(i - 1, 1, -1):
-                    if row[j - 2 : j + 1] == row[i - 2 : i + 1] and j + 1 < len(row):
-                        logits[b, i, row[j + 1]] = 20.0
-                        break
+            for i in range(len(row)):
+                best, target = 1, None
+                for j in range(i - 1, -1, -1):
+                    match = 0
+                    while match <= j and row[j - match] == row[i - match]:
+                        match += 1
+                    if match > best:
+                        best, target = match, row[j + 1]
+                if target is not None:
+                    logits[b, i, target] = 20.0
         return SimpleNamespace(logits=logits)
 
 
@@ -44,8 +49,9 @@ PAIRS = [("whale", "big"), ("minnow", "small"), ("ocean", "big"), ("pebble", "sm
 def test_prompts_put_the_instruction_then_demonstrations_then_the_open_query():
     fmt = PromptFormat(instruction="Size of things.", template="Q: {input}\nA: {output}", separator="\n")
     prompt = build_prompt(fmt, [("whale", "big")], "pebble")
-    assert prompt == "Size of things.\nQ: whale\nA: big\nQ: pebble\nA: "
-    assert build_prompt(fmt, [], "pebble") == "Size of things.\nQ: pebble\nA: "
+    assert prompt == "Size of things.\nQ: whale\nA: big\nQ: pebble\nA:"
+    assert build_prompt(fmt, [], "pebble") == "Size of things.\nQ: pebble\nA:"
+    assert fmt.answer_gap == " "  # scored with the answer: " big", as the demonstrations tokenise it
 
 
 def test_a_template_without_a_final_output_slot_is_refused():
@@ -86,7 +92,7 @@ def test_demonstrations_turn_a_chance_answer_into_the_right_one(tokenizer):
     few = few_shot_accuracy(model, tokenizer, fmt, PAIRS, PAIRS, shots=len(PAIRS), **kwargs)
     assert zero["accuracy"] == 0.5  # uniform scores: always the first candidate
     assert few["accuracy"] == 1.0
-    assert few["first_prompt"].count("Output: ") == len(PAIRS) + 1
+    assert few["first_prompt"].count("Output:") == len(PAIRS) + 1
 
 
 def test_bad_requests_name_the_value(tokenizer):
