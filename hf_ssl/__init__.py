@@ -74,7 +74,13 @@ from .models.roberta import (
     RobertaModel,
 )
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
-from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
+from .objectives import (
+    CausalLMCollator,
+    GPTTaskCollator,
+    MaskedLMCollator,
+    SentencePairCollator,
+    build_sentence_pair_examples,
+)
 from .presets import PRESETS, get_config, preset
 from .training import ComponentLossCallback
 
@@ -120,6 +126,7 @@ AUTO_CLASSES = {
     },
     GPTConfig: {
         AutoModel: GPTModel,
+        AutoModelForPreTraining: GPTLMHeadModel,
         AutoModelForCausalLM: GPTLMHeadModel,
         AutoModelForSequenceClassification: GPTForSequenceClassification,
         AutoModelForMultipleChoice: GPTForMultipleChoice,
@@ -156,6 +163,7 @@ __all__ = [
     "BertForSequenceClassification",
     "BertForTokenClassification",
     "BertModel",
+    "CausalLMCollator",
     "ComponentLossCallback",
     "ElectraConfig",
     "ElectraForMaskedLM",
@@ -170,6 +178,7 @@ __all__ = [
     "GPTForSequenceClassification",
     "GPTLMHeadModel",
     "GPTModel",
+    "GPTTaskCollator",
     "MaskedLMCollator",
     "RobertaConfig",
     "RobertaForMaskedLM",

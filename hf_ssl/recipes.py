@@ -26,22 +26,39 @@ from transformers import (
     DataCollatorWithPadding,
     Trainer,
     TrainingArguments,
+    default_data_collator,
 )
 
 from .data import iter_texts, load_default_corpus, read_documents
-from .data.tokenizers import train_byte_level_bpe_tokenizer, train_wordpiece_tokenizer
+from .data.tokenizers import train_byte_level_bpe_tokenizer, train_gpt2_tokenizer, train_wordpiece_tokenizer
 from .io import atomic_directory
 from .models.albert import AlbertConfig, AlbertForPreTraining
 from .models.bert import BertConfig, BertForPreTraining
 from .models.electra import ElectraConfig, ElectraForPreTraining
+from .models.gpt import GPTConfig, GPTLMHeadModel, GPTPreTrainedModel
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
-from .objectives import MaskedLMCollator, SentencePairCollator, build_sentence_pair_examples
+from .objectives import (
+    CausalLMCollator,
+    GPTTaskCollator,
+    MaskedLMCollator,
+    SentencePairCollator,
+    build_sentence_pair_examples,
+)
 from .presets import preset
 from .training import ComponentLossCallback
 
 logger = logging.getLogger(__name__)
 
-PRETRAINABLE = ("bert", "roberta", "albert", "electra")
+PRETRAINABLE = ("bert", "roberta", "albert", "electra", "gpt")
+# Tokenizer per family: WordPiece for BERT-style vocabularies (ALBERT's SentencePiece model cannot be
+# trained offline here; WordPiece stands in), byte-level BPE for RoBERTa and GPT.
+TOKENIZERS = {
+    "bert": train_wordpiece_tokenizer,
+    "albert": train_wordpiece_tokenizer,
+    "electra": train_wordpiece_tokenizer,
+    "roberta": train_byte_level_bpe_tokenizer,
+    "gpt": train_gpt2_tokenizer,
+}
 # Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
 PAIR_TASKS: dict[str, Literal["nsp", "sop"]] = {"bert": "nsp", "albert": "sop"}
 PAIR_MODELS: dict[str, tuple[type, type]] = {
@@ -137,6 +154,77 @@ def _training_args(output: str, **kwargs: Any) -> TrainingArguments:
     )
 
 
+Built = tuple[list[dict], list[dict], Any, Any, Any]  # train set, eval set, model, collators
+
+
+def _build_pair(
+    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
+) -> Built:
+    """BERT (MLM + NSP) and ALBERT (MLM + SOP): sentence pairs as create_pretraining_data builds them."""
+    task = PAIR_TASKS[settings.model]
+    needed = settings.steps * settings.batch_size
+    train_set = _pair_examples(task, tokenizer, train_docs, settings.seq_len, needed, settings.seed)
+    eval_set = _pair_examples(task, tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
+    config_class, model_class = PAIR_MODELS[settings.model]
+    model = model_class(config_class(**sizes, max_position_embeddings=max(128, settings.seq_len)))
+    collators = [SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
+    return train_set, eval_set, model, *collators
+
+
+def _build_mlm(
+    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
+) -> Built:
+    """RoBERTa (dynamic MLM) and ELECTRA (replaced-token detection) over contiguous blocks."""
+    train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
+    eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
+    masking: dict[str, float] = {}
+    model: Any
+    if settings.model == "roberta":
+        model = RobertaForMaskedLM(
+            RobertaConfig(
+                **sizes,
+                bos_token_id=tokenizer.cls_token_id,
+                eos_token_id=tokenizer.sep_token_id,
+                max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1,
+            )
+        )
+    else:
+        model = ElectraForPreTraining(
+            ElectraConfig(**sizes, max_position_embeddings=max(128, settings.seq_len))
+        )
+        # ELECTRA masks 85% / keeps 15% of the selected tokens, with no random replacement
+        # (pretrain_helpers.py:201-205); the generator provides the replacements.
+        masking = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0}
+    collators = [
+        MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i, **masking) for i in (0, 1)
+    ]
+    return train_set, eval_set, model, *collators
+
+
+def _build_causal(
+    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
+) -> Built:
+    """GPT: documents packed into full rows, <|endoftext|> between them, no attention across them."""
+    packer = CausalLMCollator(
+        pad_token_id=tokenizer.eos_token_id, pack_length=settings.seq_len, eos_token_id=tokenizer.eos_token_id
+    )
+
+    def rows(docs: Any) -> list[dict]:
+        packed = packer([[t for sentence in doc for t in sentence] for doc in docs])
+        return [{k: v[i] for k, v in packed.items()} for i in range(len(packed["input_ids"]))]
+
+    context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
+    model = GPTLMHeadModel(
+        GPTConfig(
+            **sizes,
+            max_position_embeddings=context,
+            bos_token_id=tokenizer.eos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+    )
+    return rows(train_docs), rows(eval_docs), model, default_data_collator, default_data_collator
+
+
 def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`."""
     if settings.model not in PRETRAINABLE:
@@ -146,54 +234,26 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     train_documents, eval_documents = _split(documents, settings.eval_fraction, settings.seed)
     logger.info("corpus: %d documents for training, %d held out", len(train_documents), len(eval_documents))
 
-    pair_task = PAIR_TASKS.get(settings.model)
-    # WordPiece for BERT-style vocabularies; RoBERTa's byte-level BPE. (ALBERT's SentencePiece model
-    # cannot be trained offline here; WordPiece stands in for it.)
-    train_tokenizer = (
-        train_byte_level_bpe_tokenizer if settings.model == "roberta" else train_wordpiece_tokenizer
-    )
-    tokenizer = train_tokenizer(
+    tokenizer = TOKENIZERS[settings.model](
         iter_texts(train_documents), vocab_size=settings.vocab_size, model_max_length=settings.seq_len
     )
     train_docs = _tokenize_documents(tokenizer, train_documents)
     eval_docs = _tokenize_documents(tokenizer, eval_documents)
-    needed = settings.steps * settings.batch_size
     sizes = {
         **preset(f"{settings.model}-{settings.preset}"),
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
     }
-    model: Any
-    if pair_task:
-        train_set = _pair_examples(pair_task, tokenizer, train_docs, settings.seq_len, needed, settings.seed)
-        eval_set = _pair_examples(pair_task, tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
-        config_class, model_class = PAIR_MODELS[settings.model]
-        model = model_class(config_class(**sizes, max_position_embeddings=max(128, settings.seq_len)))
-        collators = [SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
-    else:
-        train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
-        eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
-        if settings.model == "roberta":
-            model = RobertaForMaskedLM(
-                RobertaConfig(
-                    **sizes,
-                    bos_token_id=tokenizer.cls_token_id,
-                    eos_token_id=tokenizer.sep_token_id,
-                    max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1,
-                )
-            )
-            masking: dict[str, float] = {}
-        else:
-            model = ElectraForPreTraining(
-                ElectraConfig(**sizes, max_position_embeddings=max(128, settings.seq_len))
-            )
-            # ELECTRA masks 85% / keeps 15% of the selected tokens, with no random replacement
-            # (pretrain_helpers.py:201-205); the generator provides the replacements.
-            masking = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0}
-        collators = [
-            MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i, **masking) for i in (0, 1)
-        ]
-    collator, eval_collator = collators
+    build = (
+        _build_pair
+        if settings.model in PAIR_TASKS
+        else _build_causal
+        if settings.model == "gpt"
+        else _build_mlm
+    )
+    train_set, eval_set, model, collator, eval_collator = build(
+        settings, tokenizer, train_docs, eval_docs, sizes
+    )
     if not train_set or not eval_set:
         raise ValueError(f"the corpus gave {len(train_set)} training and {len(eval_set)} held-out examples")
     logger.info(
@@ -305,12 +365,31 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         settings.model_dir, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
     )
 
+    collator: Any = DataCollatorWithPadding(tokenizer)
+    is_gpt = isinstance(model, GPTPreTrainedModel)
+    if is_gpt:
+        # GPT-1 §3.3: frame the text as [start] text [extract] (or [start] A [delim] B [extract]),
+        # with the three task tokens added to the vocabulary; the auxiliary LM loss rides along.
+        task = "entailment" if settings.text_pair_column else "classification"
+        collator = GPTTaskCollator.from_tokenizer(tokenizer, task, max_length=settings.max_length)
+        model.resize_token_embeddings(len(tokenizer))
+
     def encode(batch: dict[str, list]) -> dict[str, list]:
         pair = batch[settings.text_pair_column] if settings.text_pair_column else None
+        labels_ = [label2id[str(x)] for x in batch[settings.label_column]]
+        if is_gpt:
+            plain = {"add_special_tokens": False, "truncation": True, "max_length": settings.max_length}
+            encoded = {
+                "input_ids": tokenizer(batch[settings.text_column], **plain)["input_ids"],
+                "labels": labels_,
+            }
+            if pair is not None:
+                encoded["pair_ids"] = tokenizer(pair, **plain)["input_ids"]
+            return encoded
         encoded = tokenizer(
             batch[settings.text_column], pair, truncation=True, max_length=settings.max_length
         )
-        encoded["labels"] = [label2id[str(x)] for x in batch[settings.label_column]]
+        encoded["labels"] = labels_
         return encoded
 
     columns = train.column_names
@@ -318,7 +397,10 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     dev = dev.map(encode, batched=True, remove_columns=dev.column_names)
 
     def accuracy(prediction: Any) -> dict[str, float]:
-        return {"accuracy": float((np.argmax(prediction.predictions, -1) == prediction.label_ids).mean())}
+        # Heads with extra outputs (GPT's separate task and LM losses) give a tuple: logits come first.
+        logits = prediction.predictions
+        logits = logits[0] if isinstance(logits, tuple) else logits
+        return {"accuracy": float((np.argmax(logits, -1) == prediction.label_ids).mean())}
 
     args = _training_args(
         settings.output,
@@ -329,13 +411,16 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         eval_strategy="epoch",
         logging_strategy="epoch",
         seed=settings.seed,
+        # GPT's collator reads pair_ids, which no forward argument names: keep every column.
+        remove_unused_columns=not is_gpt,
+        label_names=["labels"],
     )
     trainer = Trainer(
         model=model,
         args=args,
         train_dataset=train,
         eval_dataset=dev,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=collator,
         compute_metrics=accuracy,
     )
     trainer.train()

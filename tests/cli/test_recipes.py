@@ -29,7 +29,7 @@ def corpus_file(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("model", ["bert", "roberta", "albert", "electra"])
+@pytest.mark.parametrize("model", ["bert", "roberta", "albert", "electra", "gpt"])
 def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, tmp_path):
     output = tmp_path / model
     metrics = pretrain(
@@ -87,6 +87,41 @@ def test_finetune_reports_accuracy_and_writes_a_classifier(corpus_file, tmp_path
     assert metrics["labels"] == ["exclamation", "question", "statement"]
     classifier = hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path / "clf")
     assert classifier.config.id2label[1] == "question"
+
+
+@pytest.mark.parametrize("pair", [False, True])
+def test_gpt_fine_tunes_with_task_tokens_and_the_auxiliary_loss(corpus_file, tmp_path, pair):
+    pretrain(
+        PretrainSettings(
+            model="gpt",
+            corpus=str(corpus_file),
+            output=str(tmp_path / "gpt"),
+            vocab_size=400,
+            seq_len=32,
+            batch_size=8,
+            steps=2,
+        )
+    )
+    rows = [
+        {"text": f"the whale {i} swam", "other": "it swam" if i % 2 else "it flew", "label": i % 2}
+        for i in range(24)
+    ]
+    data = tmp_path / "rows.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows))
+    metrics = finetune(
+        FinetuneSettings(
+            model_dir=str(tmp_path / "gpt"),
+            train_file=str(data),
+            eval_file=str(data),
+            output=str(tmp_path / "clf"),
+            epochs=1,
+            text_pair_column="other" if pair else None,
+        )
+    )
+    assert 0.0 <= metrics["accuracy"] <= 1.0
+    classifier = hf_ssl.GPTForSequenceClassification.from_pretrained(tmp_path / "clf")
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "clf")
+    assert "_classify_" in tokenizer.get_vocab() and classifier.config.vocab_size == len(tokenizer)
 
 
 def test_finetune_names_a_missing_column(tmp_path):
