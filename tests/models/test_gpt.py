@@ -150,3 +150,31 @@ def test_export_picks_the_twin_that_fits_and_names_what_fits_none():
     )
     with pytest.raises(ValueError, match="intermediate_size=48"):
         hf_ssl.to_transformers(odd)
+
+
+def test_text_generation_pipeline_continues_a_prompt():
+    from transformers import pipeline
+
+    from hf_ssl.data import iter_texts, load_default_corpus, train_gpt2_tokenizer
+
+    tokenizer = train_gpt2_tokenizer(list(iter_texts(load_default_corpus()[:100])), vocab_size=400)
+    torch.manual_seed(0)
+    model = hf_ssl.GPTLMHeadModel(
+        hf_ssl.GPTConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=64,
+            max_position_embeddings=64,
+            bos_token_id=0,
+            eos_token_id=0,
+        )
+    )
+    generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
+    with torch.no_grad():
+        model.lm_head.weight[0] -= 100.0  # never end early, so exactly max_new_tokens come back
+    out = generator("Call me Ishmael.", max_new_tokens=6, do_sample=False, return_tensors=True)
+    prompt = tokenizer("Call me Ishmael.")["input_ids"]
+    assert out[0]["generated_token_ids"][: len(prompt)] == prompt
+    assert len(out[0]["generated_token_ids"]) == len(prompt) + 6
