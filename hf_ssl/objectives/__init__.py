@@ -9,6 +9,7 @@ from hf_ssl.objectives.noise import (
     select_exact_count,
     select_whole_words,
 )
+from hf_ssl.objectives.packing import PackingCollator, pack_batch
 from hf_ssl.objectives.sentence_pairs import (
     PAIR_LABEL_KEYS,
     SentencePairCollator,
@@ -21,10 +22,12 @@ __all__ = [
     "CausalLMCollator",
     "GPTTaskCollator",
     "MaskedLMCollator",
+    "PackingCollator",
     "SentencePairCollator",
     "apply_mask_replace",
     "bert_num_to_predict",
     "build_sentence_pair_examples",
+    "pack_batch",
     "select_exact_count",
     "select_whole_words",
 ]
