@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     _add_finetune_args(
         commands.add_parser("finetune", help="fine-tune a pretrained directory on a classification task")
     )
+    bench = commands.add_parser("bench", help="speed and memory against the transformers twin, as ratios")
+    bench.add_argument(
+        "--model", action="append", required=True, help="repeatable; e.g. bert-small, gpt2-small"
+    )
+    bench.add_argument("--quick", action="store_true", help="3 rounds instead of 7 (under 3 minutes a model)")
+    bench.add_argument("--json", default=None, help="write the results here (atomically)")
+    bench.add_argument("--markdown", default=None, help="write a table of the ratios here")
     demo = commands.add_parser(
         "demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood"
     )
@@ -89,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
                 label_column=args.label_column,
             )
         )
+    elif args.command == "bench":
+        result = _bench(args)
     else:
         result = _demo(args)
     print(json.dumps(result, indent=2, default=str))
@@ -132,6 +141,23 @@ def _finetune_settings(args: argparse.Namespace, **fields: str | None) -> Finetu
         seed=args.seed,
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _bench(args: argparse.Namespace) -> dict | list:
+    from .benchmarking import benchmark, markdown_table
+
+    results = [benchmark(name, quick=args.quick) for name in args.model]
+    for path, text in (
+        (args.json, json.dumps(results if len(results) > 1 else results[0], indent=2)),
+        (args.markdown, markdown_table(results) + "\n"),
+    ):
+        if path:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(target.name + ".tmp")
+            temporary.write_text(text)
+            temporary.replace(target)
+    return results if len(results) > 1 else results[0]
 
 
 def _save_untrained_twin(pretrained_dir: str, target: str) -> None:

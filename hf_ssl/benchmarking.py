@@ -1,0 +1,304 @@
+"""Speed and memory of hf_ssl models against their transformers twins, measured side by side.
+
+Protocol (the machines are shared and noisy): one thread, process CPU time, both models in one
+process on the same weights (`to_transformers`) and the same inputs, interleaved round by round
+(the order alternates), median over rounds after a warm-up. Results are ratios hf_ssl / transformers
+(higher is faster; for memory, lower is smaller). Nothing here asserts a time.
+
+Measured per model:
+- infer: eval forward, fixed 8 x 128 batch;
+- train_fixed: one optimizer step (forward, backward, AdamW) on a fixed 8 x 128 batch with the
+  model's pretraining objective; hf_ssl's MLM head projects only masked positions;
+- train_variable: the same on 8 paragraphs whose lengths come from the embedded corpus (up to 512);
+  transformers pads them, hf_ssl packs them into full rows (PackingCollator), same tokens;
+- memory: bytes of activations saved for backward in one training forward (a deterministic proxy of
+  peak training memory);
+- collator (MLM models): MaskedLMCollator against DataCollatorForLanguageModeling.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import transformers
+
+from .conversion import to_transformers
+from .data import load_default_corpus
+from .models.albert import AlbertConfig, AlbertForMaskedLM
+from .models.bert import BertConfig, BertForMaskedLM
+from .models.electra import ElectraConfig, ElectraForMaskedLM
+from .models.gpt import GPTConfig, GPTLMHeadModel
+from .models.roberta import RobertaConfig, RobertaForMaskedLM
+from .objectives import CausalLMCollator, MaskedLMCollator, pack_batch
+
+logger = logging.getLogger(__name__)
+
+BATCH, LENGTH, MAX_LENGTH = 8, 128, 512
+
+
+def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
+    return {
+        "num_hidden_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "intermediate_size": 4 * hidden,
+        "max_position_embeddings": MAX_LENGTH,
+    }
+
+
+# name -> (model factory, objective, pad id, position offset)
+MODELS: dict[str, tuple[Callable[[], Any], str, int, int]] = {
+    "bert-small": (lambda: BertForMaskedLM(BertConfig(**_encoder(4, 256, 4))), "mlm", 0, 0),
+    "bert-base": (lambda: BertForMaskedLM(BertConfig(**_encoder(12, 768, 12))), "mlm", 0, 0),
+    "roberta-small": (
+        lambda: RobertaForMaskedLM(RobertaConfig(**{**_encoder(4, 256, 4), "max_position_embeddings": 514})),
+        "mlm",
+        1,
+        2,
+    ),
+    "albert-small": (
+        lambda: AlbertForMaskedLM(AlbertConfig(**_encoder(4, 256, 4), embedding_size=128)),
+        "mlm",
+        0,
+        0,
+    ),
+    "electra-small": (
+        lambda: ElectraForMaskedLM(ElectraConfig(**_encoder(12, 256, 4), embedding_size=128)),
+        "mlm",
+        0,
+        0,
+    ),
+    "gpt2-small": (
+        lambda: GPTLMHeadModel(GPTConfig(**{**_encoder(12, 768, 12), "max_position_embeddings": 1024})),
+        "causal",
+        50256,
+        0,
+    ),
+    "gpt2-mini": (lambda: GPTLMHeadModel(GPTConfig(**_encoder(4, 256, 4))), "causal", 50256, 0),
+}
+
+
+@dataclass
+class Timer:
+    """Median process CPU time per call over interleaved rounds."""
+
+    rounds: int
+    warmup: int = 1
+
+    def compare(self, ours: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[float, float]:
+        for _ in range(self.warmup):
+            ours()
+            theirs()
+        times: dict[str, list[float]] = {"ours": [], "theirs": []}
+        for r in range(self.rounds):
+            order = [("ours", ours), ("theirs", theirs)]
+            for name, fn in order if r % 2 == 0 else order[::-1]:
+                start = time.process_time()
+                fn()
+                times[name].append(time.process_time() - start)
+        return statistics.median(times["ours"]), statistics.median(times["theirs"])
+
+
+def corpus_lengths(seed: int = 0) -> list[int]:
+    """Token lengths of real paragraphs of the embedded corpus (≈1.3 WordPiece tokens a word, + 2)."""
+    lengths = [
+        min(MAX_LENGTH, int(1.3 * sum(len(s.split()) for s in doc)) + 2) for doc in load_default_corpus()
+    ]
+    random.Random(seed).shuffle(lengths)
+    return lengths
+
+
+def _mlm_batch(
+    vocab: int, lengths: list[int], pad: int, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    collator = MaskedLMCollator(
+        vocab_size=vocab,
+        mask_token_id=4,
+        pad_token_id=pad,
+        special_token_ids=(0, 1, 2, 3),
+        seed=int(torch.randint(0, 2**31, (), generator=generator)),
+    )
+    rows = [torch.randint(5, vocab, (n,), generator=generator).tolist() for n in lengths]
+    return collator(rows)
+
+
+def _causal_batch(
+    vocab: int, lengths: list[int], pad: int, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    rows = [torch.randint(5, vocab, (n,), generator=generator).tolist() for n in lengths]
+    return CausalLMCollator(pad_token_id=pad)(rows)
+
+
+def _train_step(
+    model: Any, optimizer: torch.optim.Optimizer, batch: dict[str, torch.Tensor]
+) -> Callable[[], None]:
+    def step() -> None:
+        model(**batch).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    return step
+
+
+def saved_activation_bytes(model: Any, batch: dict[str, torch.Tensor]) -> int:
+    """Bytes of tensors autograd saves for backward during one training forward."""
+    total = 0
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        nonlocal total
+        total += tensor.numel() * tensor.element_size()
+        return tensor
+
+    model.train()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss = model(**batch).loss
+    loss.backward()
+    model.zero_grad(set_to_none=True)
+    return total
+
+
+def collator_throughput(rounds: int, examples: int = 2048) -> tuple[float, float]:
+    """Examples per second: MaskedLMCollator vs transformers' DataCollatorForLanguageModeling."""
+    g = torch.Generator().manual_seed(0)
+    rows = [torch.randint(5, 30522, (LENGTH,), generator=g).tolist() for _ in range(examples)]
+    ours = MaskedLMCollator(
+        vocab_size=30522, mask_token_id=4, pad_token_id=0, special_token_ids=(1, 2, 3), seed=0
+    )
+    theirs = transformers.DataCollatorForLanguageModeling(
+        tokenizer=_bert_sized_tokenizer(), mlm_probability=0.15
+    )
+    batches = [rows[i : i + 32] for i in range(0, examples, 32)]
+    their_batches = [[{"input_ids": r} for r in batch] for batch in batches]
+    t_ours, t_theirs = Timer(rounds).compare(
+        lambda: [ours(b) for b in batches], lambda: [theirs(b) for b in their_batches]
+    )
+    return examples / t_ours, examples / t_theirs
+
+
+def _bert_sized_tokenizer() -> transformers.PreTrainedTokenizerBase:
+    """A real transformers BERT tokenizer with BERT's 30,522-entry vocabulary layout (specials first)."""
+    from tokenizers import Tokenizer, models
+
+    vocab = {"[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3, "[MASK]": 4}
+    vocab.update({f"w{i}": i for i in range(5, 30522)})
+    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
+    return transformers.BertTokenizer(
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
+
+
+def benchmark(name: str, *, quick: bool = False, seed: int = 0) -> dict[str, Any]:
+    """Run every measurement for one model; return throughputs and hf_ssl / transformers ratios."""
+    if name not in MODELS:
+        raise ValueError(f"unknown benchmark model {name!r}; expected one of {sorted(MODELS)}")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _benchmark(name, quick, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
+    factory, objective, pad, offset = MODELS[name]
+    torch.manual_seed(seed)
+    ours = factory()
+    ours.config._attn_implementation = "sdpa"
+    theirs = to_transformers(ours)
+    vocab = ours.config.vocab_size
+    rounds = 3 if quick else 7
+    timer = Timer(rounds)
+    g = torch.Generator().manual_seed(seed)
+    make = _mlm_batch if objective == "mlm" else _causal_batch
+    fixed = make(vocab, [LENGTH] * BATCH, pad, g)
+    if objective == "causal":
+        fixed["labels"] = fixed["input_ids"].clone()
+    lengths = corpus_lengths(seed)[:BATCH]
+    variable = make(vocab, lengths, pad, g)
+    packed = pack_batch(variable, MAX_LENGTH, pad_token_id=pad, position_offset=offset)
+    real_tokens = sum(lengths)
+    result: dict[str, Any] = {
+        "model": name,
+        "objective": objective,
+        "quick": quick,
+        "threads": 1,
+        "parameters": ours.num_parameters(),
+        "variable_lengths": lengths,
+        "padding_waste": 1 - real_tokens / (BATCH * max(lengths)),
+    }
+
+    ours.eval()
+    theirs.eval()
+    inference_inputs = {k: fixed[k] for k in ("input_ids", "attention_mask")}
+    with torch.no_grad():
+        t_ours, t_theirs = timer.compare(lambda: ours(**inference_inputs), lambda: theirs(**inference_inputs))
+    result["infer_tokens_per_s"] = {
+        "hf_ssl": BATCH * LENGTH / t_ours,
+        "transformers": BATCH * LENGTH / t_theirs,
+    }
+
+    ours.train()
+    theirs.train()
+    opt_ours = torch.optim.AdamW(ours.parameters(), lr=1e-5)
+    opt_theirs = torch.optim.AdamW(theirs.parameters(), lr=1e-5)
+    t_ours, t_theirs = timer.compare(
+        _train_step(ours, opt_ours, fixed), _train_step(theirs, opt_theirs, fixed)
+    )
+    result["train_fixed_tokens_per_s"] = {
+        "hf_ssl": BATCH * LENGTH / t_ours,
+        "transformers": BATCH * LENGTH / t_theirs,
+    }
+    t_ours, t_theirs = timer.compare(
+        _train_step(ours, opt_ours, packed), _train_step(theirs, opt_theirs, variable)
+    )
+    result["train_variable_tokens_per_s"] = {
+        "hf_ssl": real_tokens / t_ours,
+        "transformers": real_tokens / t_theirs,
+    }
+    result["saved_activation_bytes"] = {
+        "hf_ssl": saved_activation_bytes(ours, fixed),
+        "transformers": saved_activation_bytes(theirs, fixed),
+    }
+    if objective == "mlm":
+        c_ours, c_theirs = collator_throughput(rounds, examples=512 if quick else 2048)
+        result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}
+    ratio = lambda key: result[key]["hf_ssl"] / result[key]["transformers"]  # noqa: E731
+    result.update(
+        infer_ratio=ratio("infer_tokens_per_s"),
+        train_ratio_fixed=ratio("train_fixed_tokens_per_s"),
+        train_ratio_variable=ratio("train_variable_tokens_per_s"),
+        memory_ratio=ratio("saved_activation_bytes"),
+    )
+    if objective == "mlm":
+        result["collator_ratio"] = ratio("collator_examples_per_s")
+    return result
+
+
+def markdown_table(results: list[dict[str, Any]]) -> str:
+    """A README table of the ratios (hf_ssl / transformers)."""
+    lines = [
+        "| model | train, fixed 8x128 | train, corpus lengths | inference | activation memory | collator |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        collator = f"{r['collator_ratio']:.1f}x" if "collator_ratio" in r else "n/a"
+        lines.append(
+            f"| {r['model']} | {r['train_ratio_fixed']:.2f}x | {r['train_ratio_variable']:.2f}x | "
+            f"{r['infer_ratio']:.2f}x | {r['memory_ratio']:.2f}x | {collator} |"
+        )
+    return "\n".join(lines)
+
+
+__all__ = ["MODELS", "benchmark", "markdown_table"]

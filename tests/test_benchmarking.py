@@ -1,0 +1,69 @@
+"""The benchmark harness runs end to end and reports ratios (no timed assertions)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hf_ssl import benchmarking
+from hf_ssl.cli import main
+from hf_ssl.models.bert import BertConfig, BertForMaskedLM
+from hf_ssl.models.gpt import GPTConfig, GPTLMHeadModel
+
+TINY = {
+    "hidden_size": 32,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "max_position_embeddings": 512,
+    "vocab_size": 300,
+}
+
+
+@pytest.fixture
+def tiny_models(monkeypatch):
+    monkeypatch.setitem(
+        benchmarking.MODELS, "bert-test", (lambda: BertForMaskedLM(BertConfig(**TINY)), "mlm", 0, 0)
+    )
+    monkeypatch.setitem(
+        benchmarking.MODELS,
+        "gpt-test",
+        (lambda: GPTLMHeadModel(GPTConfig(**TINY, bos_token_id=2, eos_token_id=2)), "causal", 2, 0),
+    )
+    monkeypatch.setattr(benchmarking, "collator_throughput", lambda rounds, examples: (2.0, 1.0))
+
+
+@pytest.mark.parametrize("name", ["bert-test", "gpt-test"])
+def test_benchmark_reports_every_ratio(tiny_models, name):
+    result = benchmarking.benchmark(name, quick=True)
+    for key in ("train_ratio_fixed", "train_ratio_variable", "infer_ratio", "memory_ratio"):
+        assert result[key] > 0
+    assert ("collator_ratio" in result) == (name == "bert-test")
+    assert 0.0 <= result["padding_waste"] < 1.0
+    assert result["saved_activation_bytes"]["hf_ssl"] > 0
+
+
+def test_cli_bench_writes_json_and_markdown(tiny_models, tmp_path):
+    assert (
+        main(
+            [
+                "bench",
+                "--model",
+                "bert-test",
+                "--quick",
+                "--json",
+                str(tmp_path / "r.json"),
+                "--markdown",
+                str(tmp_path / "r.md"),
+            ]
+        )
+        == 0
+    )
+    assert json.loads((tmp_path / "r.json").read_text())["model"] == "bert-test"
+    assert "| bert-test |" in (tmp_path / "r.md").read_text()
+
+
+def test_unknown_model_names_the_choices():
+    with pytest.raises(ValueError, match="unknown benchmark model 'bert-huge'"):
+        benchmarking.benchmark("bert-huge")
