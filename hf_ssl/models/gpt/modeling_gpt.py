@@ -172,11 +172,14 @@ class GPTModel(GPTPreTrainedModel):
         return output if return_dict else output.to_tuple()
 
 
-def causal_lm_loss(
-    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
-) -> torch.Tensor:
-    """Next-token cross-entropy: position i predicts label i + 1 (labels are the inputs, -100 ignored)."""
-    return cross_entropy(logits[:, :-1], labels[:, 1:], num_items_in_batch)
+def causal_lm_loss(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
+    """Next-token cross-entropy: position i predicts label i + 1 (labels are the inputs, -100 ignored).
+
+    The labels are shifted, not the logits: slicing (b, t, V) logits would copy the largest tensor of
+    a small model's step.
+    """
+    shifted = nn.functional.pad(labels[:, 1:], (0, 1), value=IGNORE_INDEX)  # (b, t)
+    return cross_entropy(logits, shifted, num_items_in_batch)
 
 
 class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
