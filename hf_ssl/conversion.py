@@ -207,7 +207,9 @@ def copy_config_fields(
 
 
 class LoadsTransformersCheckpoints:
-    """Mixin for hf_ssl models: `from_pretrained` on a transformers checkpoint converts it on the fly.
+    """Mixin for hf_ssl models: `from_pretrained` on a transformers checkpoint converts it on the fly,
+    and a local checkpoint's safetensors files are checked first (hf_ssl.io.CheckpointError names a
+    truncated, corrupted or missing file instead of a raw SafetensorError).
 
     A directory whose config.json names a transformers `model_type` (e.g. "bert") is loaded with the
     transformers twin class and converted through the strict weight map, so
@@ -219,6 +221,10 @@ class LoadsTransformersCheckpoints:
         import json
         from pathlib import Path
 
+        from .io import check_checkpoint_files
+
+        if Path(str(pretrained_model_name_or_path)).is_dir():
+            check_checkpoint_files(pretrained_model_name_or_path)
         config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
         if config_file.is_file() and cls in _BY_OURS:
             model_type = json.loads(config_file.read_text()).get("model_type", "")

@@ -33,3 +33,43 @@ def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
     staging.rename(target)
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+class CheckpointError(OSError):
+    """A checkpoint file is missing, truncated or corrupted; the message names the file."""
+
+
+def check_checkpoint_files(directory: str | os.PathLike[str]) -> None:
+    """Verify that a local checkpoint's safetensors files are whole before transformers reads them.
+
+    transformers surfaces a truncated `model.safetensors` as a raw SafetensorError ("incomplete
+    metadata", "header too small") and a missing shard as a bare FileNotFoundError
+    (notes/hub-testing.md). This names the file and says what is wrong. The format has no checksum:
+    a flipped byte inside the tensor data cannot be seen here (verify against the Hub's sha256).
+    """
+    import json
+
+    from safetensors import SafetensorError, safe_open
+
+    root = Path(directory)
+    index = root / "model.safetensors.index.json"
+    if index.is_file():
+        try:
+            shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+        except (ValueError, KeyError) as error:
+            raise CheckpointError(f"{index}: not a valid shard index ({error})") from error
+    elif (root / "model.safetensors").is_file():
+        shards = ["model.safetensors"]
+    else:
+        return
+    for name in shards:
+        path = root / name
+        if not path.is_file():
+            raise CheckpointError(f"{path}: shard listed in {index.name} is missing")
+        try:
+            with safe_open(str(path), "pt") as handle:
+                handle.keys()
+        except SafetensorError as error:
+            raise CheckpointError(
+                f"{path} is truncated or corrupted ({error}); re-download or re-save the checkpoint"
+            ) from error

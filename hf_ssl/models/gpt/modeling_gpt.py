@@ -172,7 +172,9 @@ class GPTModel(GPTPreTrainedModel):
         return output if return_dict else output.to_tuple()
 
 
-def causal_lm_loss(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
+def causal_lm_loss(
+    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
+) -> torch.Tensor:
     """Next-token cross-entropy: position i predicts label i + 1 (labels are the inputs, -100 ignored).
 
     The labels are shifted, not the logits: slicing (b, t, V) logits would copy the largest tensor of

@@ -1,0 +1,52 @@
+"""Damaged checkpoints fail with an error that names the file; atomic directories survive failures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import hf_ssl
+from hf_ssl.io import CheckpointError
+
+
+def _saved(tmp_path, **kwargs):
+    config = hf_ssl.BertConfig(
+        vocab_size=100, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64
+    )
+    hf_ssl.BertModel(config).save_pretrained(tmp_path, **kwargs)
+    return tmp_path
+
+
+@pytest.mark.parametrize("cut", [100, 10_000_000])
+def test_a_truncated_safetensors_file_is_named_in_the_error(tmp_path, cut):
+    path = _saved(tmp_path) / "model.safetensors"
+    data = path.read_bytes()
+    path.write_bytes(data[: max(5, len(data) - cut)])
+    with pytest.raises(CheckpointError, match=r"model\.safetensors is truncated or corrupted"):
+        hf_ssl.BertModel.from_pretrained(tmp_path)
+
+
+def test_a_missing_shard_is_named_in_the_error(tmp_path):
+    directory = _saved(tmp_path, max_shard_size="20KB")
+    index = json.loads((directory / "model.safetensors.index.json").read_text())
+    shards = sorted(set(index["weight_map"].values()))
+    assert len(shards) > 1
+    (directory / shards[-1]).unlink()
+    with pytest.raises(
+        CheckpointError, match=f"{shards[-1]}: shard listed in model.safetensors.index.json is missing"
+    ):
+        hf_ssl.BertModel.from_pretrained(directory)
+
+
+def test_an_intact_sharded_checkpoint_loads_identically(tmp_path):
+    config = hf_ssl.BertConfig(
+        vocab_size=100, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64
+    )
+    original = hf_ssl.BertModel(config)
+    original.save_pretrained(tmp_path, max_shard_size="20KB")
+    assert (tmp_path / "model.safetensors.index.json").is_file()
+    loaded = hf_ssl.BertModel.from_pretrained(tmp_path)
+    for key, value in original.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
