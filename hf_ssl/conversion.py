@@ -224,7 +224,7 @@ class LoadsTransformersCheckpoints:
         from .io import check_checkpoint_files
 
         if Path(str(pretrained_model_name_or_path)).is_dir():
-            check_checkpoint_files(pretrained_model_name_or_path)
+            check_checkpoint_files(pretrained_model_name_or_path, needs_config="config" not in kwargs)
         config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
         if config_file.is_file() and cls in _BY_OURS:
             model_type = json.loads(config_file.read_text()).get("model_type", "")

@@ -39,7 +39,7 @@ class CheckpointError(OSError):
     """A checkpoint file is missing, truncated or corrupted; the message names the file."""
 
 
-def check_checkpoint_files(directory: str | os.PathLike[str]) -> None:
+def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: bool = True) -> None:
     """Verify that a local checkpoint's safetensors files are whole before transformers reads them.
 
     transformers surfaces a truncated `model.safetensors` as a raw SafetensorError ("incomplete
@@ -62,6 +62,10 @@ def check_checkpoint_files(directory: str | os.PathLike[str]) -> None:
         shards = ["model.safetensors"]
     else:
         return
+    if needs_config and not (root / "config.json").is_file():
+        raise CheckpointError(
+            f"{root} has weights but no config.json: the checkpoint is incomplete (an interrupted save?)"
+        )
     for name in shards:
         path = root / name
         if not path.is_file():
@@ -73,3 +77,43 @@ def check_checkpoint_files(directory: str | os.PathLike[str]) -> None:
             raise CheckpointError(
                 f"{path} is truncated or corrupted ({error}); re-download or re-save the checkpoint"
             ) from error
+
+
+_WEIGHT_FILES = ("model.safetensors", "model-", "model.safetensors.index.json", "pytorch_model")
+
+
+class AtomicSaveMixin:
+    """`save_pretrained` that never leaves a half-written checkpoint that loads as a whole one.
+
+    transformers writes straight into the target. Here everything is written into a hidden sibling
+    first; then the old config.json is removed (the directory stops loading), stale weight files go,
+    the new weights move in, and config.json moves in last. At every instant the directory holds
+    either the old checkpoint, no loadable checkpoint, or the new one. Other files (a tokenizer, a
+    model card) are left alone. Pushes to the Hub go through transformers unchanged.
+    """
+
+    def save_pretrained(
+        self, save_directory: str | os.PathLike[str], *args: object, **kwargs: object
+    ) -> object:
+        if kwargs.get("push_to_hub"):
+            return super().save_pretrained(save_directory, *args, **kwargs)  # type: ignore[misc]
+        target = Path(save_directory)
+        if target.is_file():
+            raise CheckpointError(f"{target} is a file; save_pretrained needs a directory")
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+        try:
+            result = super().save_pretrained(staging, *args, **kwargs)  # type: ignore[misc]
+            written = sorted(p.name for p in staging.iterdir())
+            (target / "config.json").unlink(missing_ok=True)
+            for old in target.iterdir():
+                if old.is_file() and old.name.startswith(_WEIGHT_FILES) and old.name not in written:
+                    old.unlink()
+            for name in written:
+                if name != "config.json":
+                    (staging / name).replace(target / name)
+            if "config.json" in written:
+                (staging / "config.json").replace(target / "config.json")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return result

@@ -50,3 +50,50 @@ def test_an_intact_sharded_checkpoint_loads_identically(tmp_path):
     loaded = hf_ssl.BertModel.from_pretrained(tmp_path)
     for key, value in original.state_dict().items():
         assert torch.equal(loaded.state_dict()[key], value), key
+
+
+def _config():
+    return hf_ssl.BertConfig(
+        vocab_size=100, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64
+    )
+
+
+def test_a_save_that_fails_while_writing_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatch):
+    old = hf_ssl.BertModel(_config())
+    old.save_pretrained(tmp_path)
+    (tmp_path / "tokenizer.json").write_text("{}")  # other files are left alone
+
+    import transformers.modeling_utils as modeling_utils
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(modeling_utils, "safe_save_file", broken)
+    with pytest.raises(OSError, match="disk full"):
+        hf_ssl.BertModel(_config()).save_pretrained(tmp_path)
+    monkeypatch.undo()
+    loaded = hf_ssl.BertModel.from_pretrained(tmp_path)
+    for key, value in old.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value), key
+    assert (tmp_path / "tokenizer.json").is_file()
+    assert [p.name for p in tmp_path.parent.iterdir() if p.name.startswith(f".{tmp_path.name}")] == []
+
+
+def test_a_save_interrupted_while_moving_files_in_never_loads_as_a_whole_model(tmp_path, monkeypatch):
+    hf_ssl.BertModel(_config()).save_pretrained(tmp_path)
+    from pathlib import Path
+
+    original_replace = Path.replace
+
+    def replace(self, target):
+        if Path(target).name == "config.json":
+            raise KeyboardInterrupt  # stopped between the weights and the config
+        return original_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        hf_ssl.BertModel(_config()).save_pretrained(tmp_path)
+    monkeypatch.undo()
+    assert not (tmp_path / "config.json").exists()
+    with pytest.raises(CheckpointError, match=r"no config\.json: the checkpoint is incomplete"):
+        hf_ssl.BertModel.from_pretrained(tmp_path)

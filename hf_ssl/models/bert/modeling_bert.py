@@ -31,6 +31,7 @@ from transformers.utils import ModelOutput
 
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import MaskedLMHead, Pooler, SpanQAHead, cross_entropy, sequence_classification_loss, span_loss
+from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, bidirectional_mask
 from ...layers.attention import MultiHeadAttention
 from ...layers.masks import sequence_ids_from_position_ids
@@ -49,7 +50,7 @@ def validate_input_ids(input_ids: torch.Tensor | None, vocab_size: int) -> None:
         raise ValueError(f"input_ids contains {bad}; expected ids in [0, vocab_size={vocab_size})")
 
 
-class BertPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
+class BertPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     """Base of every hf_ssl BERT-family model.
 
     Class attributes that derived encoders override:

@@ -30,13 +30,14 @@ from transformers.utils import ModelOutput
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import cross_entropy, sequence_classification_loss
+from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
 from ...layers.masks import sequence_ids_from_position_ids
 from ..bert.modeling_bert import validate_input_ids
 from .configuration_gpt import GPTConfig
 
 
-class GPTPreTrainedModel(LoadsTransformersCheckpoints, PreTrainedModel):
+class GPTPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     config: GPTConfig
     config_class = GPTConfig
     base_model_prefix = "transformer"
