@@ -18,6 +18,34 @@ def require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
+SIZE_FIELDS = (
+    "vocab_size",
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "max_position_embeddings",
+)
+
+
+def validate_transformer_fields(config: PreTrainedConfig, dropout_fields: tuple[str, ...]) -> None:
+    """The rules every Transformer config here shares: positive sizes, heads dividing the width,
+    a known activation, dropout probabilities in [0, 1)."""
+    for name in SIZE_FIELDS:
+        value = getattr(config, name)
+        require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
+    require(
+        config.hidden_size % config.num_attention_heads == 0,
+        f"hidden_size={config.hidden_size} is not divisible by num_attention_heads={config.num_attention_heads}",
+    )
+    require(
+        config.hidden_act in ACT2FN, f"hidden_act={config.hidden_act!r}; expected one of {sorted(ACT2FN)}"
+    )
+    for name in dropout_fields:
+        value = getattr(config, name)
+        require(value is None or 0.0 <= value < 1.0, f"{name}={value}; expected a probability in [0, 1)")
+
+
 class BertConfig(PreTrainedConfig):
     """Configuration of an hf_ssl BERT encoder and its heads.
 
@@ -67,27 +95,10 @@ class BertConfig(PreTrainedConfig):
 
     def validate_sizes(self) -> None:
         """Every size positive, heads dividing the width, probabilities in [0, 1), ids in the vocabulary."""
-        for name in (
-            "vocab_size",
-            "hidden_size",
-            "num_hidden_layers",
-            "num_attention_heads",
-            "intermediate_size",
-            "max_position_embeddings",
-        ):
-            value = getattr(self, name)
-            require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
+        validate_transformer_fields(
+            self, ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout")
+        )
         require(self.type_vocab_size >= 0, f"type_vocab_size={self.type_vocab_size}; expected >= 0")
-        require(
-            self.hidden_size % self.num_attention_heads == 0,
-            f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={self.num_attention_heads}",
-        )
-        require(
-            self.hidden_act in ACT2FN, f"hidden_act={self.hidden_act!r}; expected one of {sorted(ACT2FN)}"
-        )
-        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "classifier_dropout"):
-            value = getattr(self, name)
-            require(value is None or 0.0 <= value < 1.0, f"{name}={value}; expected a probability in [0, 1)")
         require(self.layer_norm_eps > 0, f"layer_norm_eps={self.layer_norm_eps}; expected > 0")
         if self.pad_token_id is not None:
             require(

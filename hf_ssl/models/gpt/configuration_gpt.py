@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from transformers import PreTrainedConfig
-from transformers.activations import ACT2FN
 
-from ..bert.configuration_bert import require
+from ..bert.configuration_bert import require, validate_transformer_fields
 
 NORM_POSITIONS = ("post", "pre")
 
@@ -54,30 +53,13 @@ class GPTConfig(PreTrainedConfig):
     use_cache: bool = True
 
     def __post_init__(self, **kwargs: Any) -> None:
-        for name in (
-            "vocab_size",
-            "hidden_size",
-            "num_hidden_layers",
-            "num_attention_heads",
-            "intermediate_size",
-            "max_position_embeddings",
-        ):
-            value = getattr(self, name)
-            require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
-        require(
-            self.hidden_size % self.num_attention_heads == 0,
-            f"hidden_size={self.hidden_size} is not divisible by num_attention_heads={self.num_attention_heads}",
+        validate_transformer_fields(
+            self, ("hidden_dropout_prob", "attention_probs_dropout_prob", "embedding_dropout_prob")
         )
         require(
             self.norm_position in NORM_POSITIONS,
             f"norm_position={self.norm_position!r}; expected one of {NORM_POSITIONS}",
         )
-        require(
-            self.hidden_act in ACT2FN, f"hidden_act={self.hidden_act!r}; expected one of {sorted(ACT2FN)}"
-        )
-        for name in ("hidden_dropout_prob", "attention_probs_dropout_prob", "embedding_dropout_prob"):
-            value = getattr(self, name)
-            require(0.0 <= value < 1.0, f"{name}={value}; expected a probability in [0, 1)")
         require(self.lm_coef >= 0, f"lm_coef={self.lm_coef}; expected >= 0")
         for name in ("pad_token_id", "bos_token_id", "eos_token_id"):
             value = getattr(self, name)
