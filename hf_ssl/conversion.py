@@ -226,6 +226,14 @@ class LoadsTransformersCheckpoints:
         if Path(str(pretrained_model_name_or_path)).is_dir():
             check_checkpoint_files(pretrained_model_name_or_path, needs_config="config" not in kwargs)
         config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
+        expected = getattr(getattr(cls, "config_class", None), "model_type", "")
+        if config_file.is_file() and "config" not in kwargs:
+            found = json.loads(config_file.read_text()).get("model_type", "")
+            if found.startswith("hf_ssl_") and expected and found != expected:
+                raise ValueError(
+                    f"{config_file} holds a {found!r} checkpoint; {cls.__name__} loads {expected!r} ones "
+                    "(AutoModel* picks the right class)"
+                )
         if config_file.is_file() and cls in _BY_OURS:
             model_type = json.loads(config_file.read_text()).get("model_type", "")
             twins = [c.theirs for c in _BY_OURS[cls] if c.theirs.config_class.model_type == model_type]

@@ -97,3 +97,29 @@ def test_a_save_interrupted_while_moving_files_in_never_loads_as_a_whole_model(t
     assert not (tmp_path / "config.json").exists()
     with pytest.raises(CheckpointError, match=r"no config\.json: the checkpoint is incomplete"):
         hf_ssl.BertModel.from_pretrained(tmp_path)
+
+
+def test_a_checkpoint_of_another_model_type_is_refused_by_name(tmp_path):
+    config = hf_ssl.GPTConfig(
+        vocab_size=100,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=16,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
+    hf_ssl.GPTLMHeadModel(config).save_pretrained(tmp_path)
+    with pytest.raises(
+        ValueError, match="holds a 'hf_ssl_gpt' checkpoint; BertModel loads 'hf_ssl_bert' ones"
+    ):
+        hf_ssl.BertModel.from_pretrained(tmp_path)
+    from transformers import AutoModel
+
+    assert isinstance(AutoModel.from_pretrained(tmp_path), hf_ssl.GPTModel)
+
+
+def test_a_missing_directory_is_named(tmp_path):
+    with pytest.raises(OSError, match="does-not-exist"):
+        hf_ssl.BertModel.from_pretrained(tmp_path / "does-not-exist")
