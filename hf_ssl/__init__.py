@@ -135,6 +135,11 @@ AUTO_CLASSES = {
 
 
 def _register() -> None:
+    from .hub import write_remote_code
+    from .io import SAVE_HOOKS
+
+    if write_remote_code not in SAVE_HOOKS:
+        SAVE_HOOKS.append(write_remote_code)
     for config_class, heads in AUTO_CLASSES.items():
         AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
         for auto_class, model_class in heads.items():

@@ -79,6 +79,10 @@ def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: b
             ) from error
 
 
+SAVE_HOOKS: list = []
+"""Callables (model, staging_directory) run before a model is saved; `hf_ssl` registers the Hub
+helpers here (the remote-code auto_map), so models never import the hub layer."""
+
 _WEIGHT_FILES = ("model.safetensors", "model-", "model.safetensors.index.json", "pytorch_model")
 
 
@@ -103,6 +107,8 @@ class AtomicSaveMixin:
         target.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
         try:
+            for hook in SAVE_HOOKS:
+                hook(self, staging)
             result = super().save_pretrained(staging, *args, **kwargs)  # type: ignore[misc]
             written = sorted(p.name for p in staging.iterdir())
             (target / "config.json").unlink(missing_ok=True)
