@@ -16,6 +16,7 @@ from transformers import (
     AutoModelForNextSentencePrediction,
     AutoModelForPreTraining,
     AutoModelForQuestionAnswering,
+    AutoModelForSeq2SeqLM,
     AutoModelForSequenceClassification,
     AutoModelForTokenClassification,
 )
@@ -33,6 +34,14 @@ from .models.albert import (
     AlbertModel,
 )
 from .models.albert import convert_albert as _convert_albert  # noqa: F401
+from .models.bart import (
+    BartConfig,
+    BartForConditionalGeneration,
+    BartForQuestionAnswering,
+    BartForSequenceClassification,
+    BartModel,
+)
+from .models.bart import convert_bart as _convert_bart  # noqa: F401
 from .models.bert import (
     BertConfig,
     BertForMaskedLM,
@@ -124,6 +133,13 @@ AUTO_CLASSES = {
         AutoModelForTokenClassification: ElectraForTokenClassification,
         AutoModelForQuestionAnswering: ElectraForQuestionAnswering,
     },
+    BartConfig: {
+        AutoModel: BartModel,
+        AutoModelForPreTraining: BartForConditionalGeneration,
+        AutoModelForSeq2SeqLM: BartForConditionalGeneration,
+        AutoModelForSequenceClassification: BartForSequenceClassification,
+        AutoModelForQuestionAnswering: BartForQuestionAnswering,
+    },
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForPreTraining: GPTLMHeadModel,
@@ -159,6 +175,11 @@ __all__ = [
     "AlbertForSequenceClassification",
     "AlbertForTokenClassification",
     "AlbertModel",
+    "BartConfig",
+    "BartForConditionalGeneration",
+    "BartForQuestionAnswering",
+    "BartForSequenceClassification",
+    "BartModel",
     "BertConfig",
     "BertForMaskedLM",
     "BertForMultipleChoice",

@@ -38,6 +38,8 @@ class TokenEmbeddings(nn.Module):
             fairseq scheme (start at padding_idx + 1, pads at padding_idx).
         layer_norm_eps: epsilon of the embedding LayerNorm (None: no LayerNorm, as GPT-2).
         dropout: dropout after the LayerNorm.
+        word_scale: factor on looked-up word vectors (sqrt(D) for mBART's `scale_embedding`; 1.0 for
+            BERT, GPT and BART). Like transformers, user-given `inputs_embeds` are not scaled.
     """
 
     def __init__(
@@ -53,8 +55,10 @@ class TokenEmbeddings(nn.Module):
         layer_norm_eps: float | None = 1e-12,
         dropout: float = 0.0,
         always_project: bool = False,
+        word_scale: float = 1.0,
     ) -> None:
         super().__init__()
+        self.word_scale = word_scale
         if position_offset not in ("absolute", "after_padding"):
             raise ValueError(f"position_offset={position_offset!r}; expected 'absolute' or 'after_padding'")
         if position_offset == "after_padding" and padding_idx is None:
@@ -99,6 +103,8 @@ class TokenEmbeddings(nn.Module):
         """input_ids (b, t) or inputs_embeds (b, t, E) -> (b, t, H)."""
         if inputs_embeds is None:
             inputs_embeds = self.word_embeddings(input_ids)  # (b, t, E)
+            if self.word_scale != 1.0:
+                inputs_embeds = inputs_embeds * self.word_scale
         shape = inputs_embeds.shape[:2]
         if position_ids is None:
             position_ids = self.default_position_ids(input_ids, shape, inputs_embeds.device, past_length)

@@ -98,6 +98,20 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         bos_token_id=1,
         eos_token_id=2,
     ),
+    # BART's own special ids (<s>=0, <pad>=1, </s>=2 = decoder start): inputs end with </s>.
+    "bart": hf_ssl.BartConfig(
+        vocab_size=VOCAB,
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=64,
+        dropout=0.0,
+        num_labels=3,
+    ),
 }
 
 # Two families share GPTConfig; the registry is keyed by family, Auto classes by config class.
@@ -133,6 +147,9 @@ def make_inputs(
     mask = torch.zeros(BATCH, LENGTH, dtype=torch.long)
     for row, length in enumerate(LENGTHS):
         mask[row, :length] = 1
+    if model.config.is_encoder_decoder:
+        # Sequence-to-sequence inputs end with </s>; BART's classifier reads the decoder's state there.
+        ids[torch.arange(BATCH), torch.tensor(LENGTHS) - 1] = model.config.eos_token_id
     ids[mask == 0] = pad
     inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
     if model.segment_embeddings:
@@ -144,7 +161,7 @@ def make_inputs(
         inputs = {k: torch.stack([v, v.roll(1, dims=0)], dim=1) for k, v in inputs.items()}  # (b, c, t)
     if not labels and type(model) not in SAMPLING:
         return inputs
-    if "LMHead" in name:
+    if "LMHead" in name or "ConditionalGeneration" in name:
         inputs["labels"] = ids.masked_fill(mask == 0, -100)
     elif "ReplacedToken" in name:
         inputs["labels"] = torch.randint(0, 2, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, -100)
@@ -193,5 +210,12 @@ def main_output(output: Any) -> torch.Tensor:
 def is_token_level(model: PreTrainedModel) -> bool:
     name = type(model).__name__
     return any(
-        k in name for k in ("MaskedLM", "PreTraining", "TokenClassification", "QuestionAnswering")
+        k in name
+        for k in (
+            "MaskedLM",
+            "PreTraining",
+            "TokenClassification",
+            "QuestionAnswering",
+            "ConditionalGeneration",
+        )
     ) or (name.endswith("Model"))

@@ -1,0 +1,531 @@
+"""BART: a denoising sequence-to-sequence Transformer (Lewis et al. 2020), and the shared
+encoder-decoder code that MASS builds on.
+
+Architecture (§2.1; fairseq models/bart/model.py:326-366): a bidirectional encoder and an
+autoregressive decoder, both post-LN with GELU, a LayerNorm on the embeddings, learned positions and
+one embedding table shared by encoder, decoder and LM head. Pretraining corrupts the input with the
+noising functions of `hf_ssl.objectives.DenoisingCollator` and trains the decoder to restore it.
+Fine-tuning (§3): classification reads the decoder's state at the final </s> (§3.1), extractive QA
+reads start/end scores off every decoder state (§3.2), generation decodes autoregressively.
+
+Differences from transformers' BART, on purpose: the position table has no two unused offset rows;
+the classifier takes each row's last </s> instead of requiring every row to hold the same number of
+them; the decoder accepts `decoder_position_ids` (MASS feeds the span's original positions).
+
+Shapes: b batch, t decoder length, s encoder length, D model width, V vocabulary, c classes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+from transformers import GenerationMixin, PreTrainedModel
+from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
+from transformers.modeling_outputs import (
+    BaseModelOutput,
+    BaseModelOutputWithPastAndCrossAttentions,
+    Seq2SeqLMOutput,
+    Seq2SeqModelOutput,
+    Seq2SeqQuestionAnsweringModelOutput,
+    Seq2SeqSequenceClassifierOutput,
+)
+
+from ...conversion import LoadsTransformersCheckpoints
+from ...heads import FirstTokenClassifier, SpanQAHead, cross_entropy, sequence_classification_loss, span_loss
+from ...io import AtomicSaveMixin
+from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
+from ..bert.modeling_bert import validate_input_ids
+from .configuration_bart import BartConfig
+
+
+def shift_tokens_right(labels: torch.Tensor, pad_token_id: int, decoder_start_token_id: int) -> torch.Tensor:
+    """Teacher forcing: decoder inputs are the targets moved one step right behind the start token.
+
+    labels (b, t) -> (b, t); ignored positions (-100) become padding.
+    """
+    shifted = labels.new_empty(labels.shape)
+    shifted[:, 1:] = labels[:, :-1]
+    shifted[:, 0] = decoder_start_token_id
+    return shifted.masked_fill(shifted == -100, pad_token_id)
+
+
+def check_sequence(
+    name: str, ids: torch.Tensor | None, embeds: torch.Tensor | None, vocab_size: int
+) -> tuple[int, int]:
+    """Exactly one of ids (b, t) / embeds (b, t, D); returns (b, t)."""
+    if (ids is None) == (embeds is None):
+        raise ValueError(f"give exactly one of {name} or its inputs_embeds")
+    validate_input_ids(ids, vocab_size)
+    shape = tuple(ids.shape) if ids is not None else tuple(embeds.shape[:2])  # type: ignore[union-attr]
+    if len(shape) != 2:
+        raise ValueError(f"{name} has shape {shape}; expected (batch, length)")
+    return shape  # type: ignore[return-value]
+
+
+class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+    config: BartConfig
+    config_class = BartConfig
+    base_model_prefix = "model"
+    supports_gradient_checkpointing = True
+    _supports_sdpa = True
+    _supports_flex_attn = True
+    _supports_attention_backend = True
+    _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
+    _skip_keys_device_placement = "past_key_values"
+    segment_embeddings: ClassVar[bool] = False
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        super()._init_weights(module)
+        if isinstance(module, BartForConditionalGeneration):
+            module.final_logits_bias.zero_()
+
+
+def _embeddings(config: BartConfig) -> TokenEmbeddings:
+    return TokenEmbeddings(
+        config.vocab_size,
+        config.d_model,
+        config.max_position_embeddings,
+        type_vocab_size=0,
+        padding_idx=config.pad_token_id,
+        layer_norm_eps=config.layer_norm_eps,
+        dropout=config.dropout,
+        word_scale=math.sqrt(config.d_model) if config.scale_embedding else 1.0,
+    )
+
+
+def _stack(config: BartConfig, side: str) -> TransformerStack:
+    decoder = side == "decoder"
+    return TransformerStack(
+        getattr(config, f"{side}_layers"),
+        hidden_size=config.d_model,
+        num_heads=getattr(config, f"{side}_attention_heads"),
+        intermediate_size=getattr(config, f"{side}_ffn_dim"),
+        activation=config.activation_function,
+        norm_position="post",
+        norm_eps=config.layer_norm_eps,
+        dropout=config.dropout,
+        attention_dropout=config.attention_dropout,
+        ffn_dropout=config.activation_dropout,
+        is_causal=decoder,
+        cross_attention=decoder,
+    )
+
+
+def _check_length(total: int, config: BartConfig, what: str) -> None:
+    if total > config.max_position_embeddings:
+        raise ValueError(
+            f"{what} length {total} exceeds max_position_embeddings={config.max_position_embeddings}"
+        )
+
+
+class BartEncoder(nn.Module):
+    """Embeddings -> bidirectional post-LN stack: input_ids (b, s) -> last_hidden_state (b, s, D)."""
+
+    def __init__(self, config: BartConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embeddings = _embeddings(config)
+        self.encoder = _stack(config, "encoder")
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+        return_dict: bool = True,
+        **kwargs: Any,
+    ) -> BaseModelOutput:
+        batch, length = check_sequence("input_ids", input_ids, inputs_embeds, self.config.vocab_size)
+        _check_length(length, self.config, "input")
+        if attention_mask is not None and tuple(attention_mask.shape) != (batch, length):
+            raise ValueError(
+                f"attention_mask has shape {tuple(attention_mask.shape)}; expected {(batch, length)}"
+            )
+        hidden = self.embeddings(input_ids, inputs_embeds=inputs_embeds)  # (b, s, D)
+        mask = bidirectional_mask(self.config, hidden, attention_mask)
+        hidden, all_hidden, attentions, _ = self.encoder(
+            hidden,
+            mask,
+            attn_implementation=_kernel(self.config, output_attentions),
+            output_hidden_states=output_hidden_states,
+            output_attentions=output_attentions,
+        )
+        return BaseModelOutput(last_hidden_state=hidden, hidden_states=all_hidden, attentions=attentions)
+
+
+class BartDecoder(nn.Module):
+    """Embeddings -> causal post-LN stack with cross-attention onto the encoder's states."""
+
+    def __init__(self, config: BartConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embeddings = _embeddings(config)
+        self.decoder = _stack(config, "decoder")
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None,
+        encoder_hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        past_key_values: Cache | None = None,
+        use_cache: bool = False,
+        output_attentions: bool = False,
+        output_hidden_states: bool = False,
+    ) -> BaseModelOutputWithPastAndCrossAttentions:
+        """input_ids (b, t) -> last_hidden_state (b, t, D). attention_mask (b, cached + t)."""
+        batch, length = check_sequence("decoder_input_ids", input_ids, inputs_embeds, self.config.vocab_size)
+        if use_cache and past_key_values is None:
+            past_key_values = EncoderDecoderCache(
+                DynamicCache(config=self.config), DynamicCache(config=self.config)
+            )
+        past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
+        if position_ids is None:
+            _check_length(past_length + length, self.config, "decoder")
+        elif int(position_ids.max()) >= self.config.max_position_embeddings:
+            raise ValueError(
+                f"decoder_position_ids contains {int(position_ids.max())}; expected positions below "
+                f"max_position_embeddings={self.config.max_position_embeddings}"
+            )
+        if attention_mask is not None and tuple(attention_mask.shape) != (batch, past_length + length):
+            raise ValueError(
+                f"decoder_attention_mask has shape {tuple(attention_mask.shape)}; expected "
+                f"{(batch, past_length + length)} (cached plus new tokens)"
+            )
+        hidden = self.embeddings(
+            input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds, past_length=past_length
+        )  # (b, t, D)
+        self_cache = (
+            past_key_values.self_attention_cache
+            if isinstance(past_key_values, EncoderDecoderCache)
+            else past_key_values
+        )
+        self_mask = causal_mask(self.config, hidden, attention_mask, past_key_values=self_cache)
+        cross_mask = bidirectional_mask(
+            self.config, hidden, encoder_attention_mask, encoder_hidden_states=encoder_hidden_states
+        )
+        hidden, all_hidden, attentions, cross_attentions = self.decoder(
+            hidden,
+            self_mask,
+            encoder_hidden_states,
+            cross_mask,
+            attn_implementation=_kernel(self.config, output_attentions),
+            past_key_values=past_key_values,
+            output_hidden_states=output_hidden_states,
+            output_attentions=output_attentions,
+        )
+        return BaseModelOutputWithPastAndCrossAttentions(
+            last_hidden_state=hidden,
+            past_key_values=past_key_values if use_cache else None,
+            hidden_states=all_hidden,
+            attentions=attentions,
+            cross_attentions=cross_attentions,
+        )
+
+
+def _kernel(config: BartConfig, output_attentions: bool) -> str:
+    """Attention weights exist only in the eager kernel."""
+    return "eager" if output_attentions else (config._attn_implementation or "sdpa")
+
+
+class BartModel(BartPreTrainedModel):
+    """The bare encoder-decoder: returns the decoder's last hidden state (and the encoder's).
+
+    Without decoder inputs, the decoder reads the input ids shifted right, as in pretraining (the
+    sequence-classification and QA heads rely on this: encoder and decoder both see the input).
+    """
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {
+        "encoder.embeddings.word_embeddings.weight": "shared.weight",
+        "decoder.embeddings.word_embeddings.weight": "shared.weight",
+    }
+
+    def __init__(self, config: BartConfig) -> None:
+        super().__init__(config)
+        self.shared = nn.Embedding(config.vocab_size, config.d_model, padding_idx=config.pad_token_id)
+        self.encoder = BartEncoder(config)
+        self.decoder = BartDecoder(config)
+        self.post_init()
+
+    def get_input_embeddings(self) -> nn.Embedding:
+        return self.shared
+
+    def set_input_embeddings(self, value: nn.Embedding) -> None:
+        self.shared = value
+        self.encoder.embeddings.word_embeddings = value
+        self.decoder.embeddings.word_embeddings = value
+
+    def get_encoder(self) -> BartEncoder:
+        return self.encoder
+
+    def get_decoder(self) -> BartDecoder:
+        return self.decoder
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        decoder_input_ids: torch.Tensor | None = None,
+        decoder_attention_mask: torch.Tensor | None = None,
+        decoder_position_ids: torch.Tensor | None = None,
+        encoder_outputs: BaseModelOutput | tuple[torch.Tensor, ...] | None = None,
+        past_key_values: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> Seq2SeqModelOutput | tuple[Any, ...]:
+        """input_ids (b, s), decoder_input_ids (b, t) -> last_hidden_state (b, t, D)."""
+        config = self.config
+        output_attentions = config.output_attentions if output_attentions is None else output_attentions
+        output_hidden_states = (
+            config.output_hidden_states if output_hidden_states is None else output_hidden_states
+        )
+        use_cache = (config.use_cache and not self.training) if use_cache is None else use_cache
+        if decoder_input_ids is None and decoder_inputs_embeds is None:
+            if input_ids is None:
+                raise ValueError("give decoder_input_ids (or input_ids to shift right, as in pretraining)")
+            decoder_input_ids = shift_tokens_right(
+                input_ids,
+                config.pad_token_id,
+                config.decoder_start_token_id,  # type: ignore[arg-type]
+            )
+        if encoder_outputs is None:
+            encoder_outputs = self.encoder(
+                input_ids,
+                attention_mask,
+                inputs_embeds,
+                output_attentions=output_attentions,
+                output_hidden_states=output_hidden_states,
+            )
+        elif not isinstance(encoder_outputs, BaseModelOutput):
+            encoder_outputs = BaseModelOutput(*encoder_outputs)
+        decoder_out = self.decoder(
+            decoder_input_ids,
+            encoder_outputs.last_hidden_state,
+            attention_mask=decoder_attention_mask,
+            encoder_attention_mask=attention_mask,
+            position_ids=decoder_position_ids,
+            inputs_embeds=decoder_inputs_embeds,
+            past_key_values=past_key_values,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+        )
+        output = Seq2SeqModelOutput(
+            last_hidden_state=decoder_out.last_hidden_state,
+            past_key_values=decoder_out.past_key_values,
+            decoder_hidden_states=decoder_out.hidden_states,
+            decoder_attentions=decoder_out.attentions,
+            cross_attentions=decoder_out.cross_attentions,
+            encoder_last_hidden_state=encoder_outputs.last_hidden_state,
+            encoder_hidden_states=encoder_outputs.hidden_states,
+            encoder_attentions=encoder_outputs.attentions,
+        )
+        return output if (config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+
+
+def _seq2seq_fields(out: Seq2SeqModelOutput) -> dict[str, Any]:
+    """The encoder/decoder side outputs every head passes through."""
+    return {
+        "past_key_values": out.past_key_values,
+        "decoder_hidden_states": out.decoder_hidden_states,
+        "decoder_attentions": out.decoder_attentions,
+        "cross_attentions": out.cross_attentions,
+        "encoder_last_hidden_state": out.encoder_last_hidden_state,
+        "encoder_hidden_states": out.encoder_hidden_states,
+        "encoder_attentions": out.encoder_attentions,
+    }
+
+
+_MODEL_ARGS = (
+    "input_ids",
+    "attention_mask",
+    "decoder_input_ids",
+    "decoder_attention_mask",
+    "decoder_position_ids",
+    "encoder_outputs",
+    "past_key_values",
+    "inputs_embeds",
+    "decoder_inputs_embeds",
+    "use_cache",
+    "output_attentions",
+    "output_hidden_states",
+)
+
+
+class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
+    """Encoder-decoder + tied LM head (+ a fixed logits bias, as fairseq's checkpoints carry).
+
+    Pretraining: input_ids = the corrupted text, labels = the original (DenoisingCollator); the
+    decoder reads the labels shifted right. `generate` supports greedy, sampling and beam search
+    with a KV cache.
+    """
+
+    _tied_weights_keys: ClassVar[dict[str, str]] = {"lm_head.weight": "model.shared.weight"}
+    _keys_to_ignore_on_load_missing: ClassVar[list[str]] = ["final_logits_bias"]
+
+    def __init__(self, config: BartConfig) -> None:
+        super().__init__(config)
+        self.model = BartModel(config)
+        self.register_buffer("final_logits_bias", torch.zeros(1, config.vocab_size))
+        self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.post_init()
+
+    def get_encoder(self) -> BartEncoder:
+        return self.model.encoder
+
+    def get_decoder(self) -> BartDecoder:
+        return self.model.decoder
+
+    def get_output_embeddings(self) -> nn.Linear:
+        return self.lm_head
+
+    def set_output_embeddings(self, value: nn.Linear) -> None:
+        self.lm_head = value
+
+    def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
+        return shift_tokens_right(labels, self.config.pad_token_id, self.config.decoder_start_token_id)  # type: ignore[arg-type]
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        decoder_input_ids: torch.Tensor | None = None,
+        decoder_attention_mask: torch.Tensor | None = None,
+        decoder_position_ids: torch.Tensor | None = None,
+        encoder_outputs: BaseModelOutput | tuple[torch.Tensor, ...] | None = None,
+        past_key_values: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> Seq2SeqLMOutput | tuple[Any, ...]:
+        """labels (b, t): the target text, -100 where no prediction is wanted."""
+        if labels is not None:
+            use_cache = False
+            if decoder_input_ids is None and decoder_inputs_embeds is None:
+                decoder_input_ids = self.prepare_decoder_input_ids_from_labels(labels)
+        out = self.model(
+            input_ids,
+            attention_mask,
+            decoder_input_ids,
+            decoder_attention_mask,
+            decoder_position_ids,
+            encoder_outputs,
+            past_key_values,
+            inputs_embeds,
+            decoder_inputs_embeds,
+            use_cache,
+            output_attentions,
+            output_hidden_states,
+            return_dict=True,
+        )
+        logits = self.lm_head(out.last_hidden_state) + self.final_logits_bias  # (b, t, V)
+        loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
+        output = Seq2SeqLMOutput(loss=loss, logits=logits, **_seq2seq_fields(out))
+        return (
+            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+        )
+
+
+def last_eos_states(
+    hidden: torch.Tensor, input_ids: torch.Tensor | None, eos_token_id: int | None
+) -> torch.Tensor:
+    """Each row's state at its last </s> (BART §3.1): (b, t, D) -> (b, D)."""
+    if input_ids is None or eos_token_id is None:
+        raise ValueError("sequence classification reads the state at </s>: give input_ids and eos_token_id")
+    is_eos = input_ids.eq(eos_token_id)  # (b, t)
+    missing = (~is_eos.any(dim=-1)).nonzero().flatten().tolist()
+    if missing:
+        raise ValueError(
+            f"rows {missing} of input_ids hold no eos_token_id={eos_token_id}; every row needs one"
+        )
+    positions = torch.arange(input_ids.shape[1], device=input_ids.device)
+    last = (is_eos * positions).argmax(dim=-1)  # (b,)
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+
+
+class BartForSequenceClassification(BartPreTrainedModel):
+    """Encoder and decoder both read the input; the decoder's final </s> state is classified."""
+
+    def __init__(self, config: BartConfig) -> None:
+        super().__init__(config)
+        self.model = BartModel(config)
+        self.classification_head = FirstTokenClassifier(
+            config.d_model, config.num_labels, config.classifier_dropout, activation="tanh"
+        )
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> Seq2SeqSequenceClassifierOutput | tuple[Any, ...]:
+        """input_ids (b, t) -> logits (b, c). Model arguments as BartModel's."""
+        model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
+        out = self.model(input_ids, attention_mask, return_dict=True, **model_args)
+        sentence = last_eos_states(out.last_hidden_state, input_ids, self.config.eos_token_id)  # (b, D)
+        logits = self.classification_head(sentence[:, None])  # (b, c)
+        loss = None
+        if labels is not None:
+            loss, self.config.problem_type = sequence_classification_loss(
+                logits, labels, self.config.problem_type, num_items_in_batch
+            )
+        output = Seq2SeqSequenceClassifierOutput(loss=loss, logits=logits, **_seq2seq_fields(out))
+        return (
+            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+        )
+
+
+class BartForQuestionAnswering(BartPreTrainedModel):
+    """Extractive QA on the decoder's states (BART §3.2): start and end scores per token."""
+
+    def __init__(self, config: BartConfig) -> None:
+        super().__init__(config)
+        self.model = BartModel(config)
+        self.qa_head = SpanQAHead(config.d_model)
+        self.post_init()
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        start_positions: torch.Tensor | None = None,
+        end_positions: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+        **kwargs: Any,
+    ) -> Seq2SeqQuestionAnsweringModelOutput | tuple[Any, ...]:
+        """input_ids (b, t) -> start_logits, end_logits (b, t)."""
+        model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
+        out = self.model(input_ids, attention_mask, return_dict=True, **model_args)
+        start_logits, end_logits = self.qa_head(out.last_hidden_state)  # 2 x (b, t)
+        loss = None
+        if start_positions is not None and end_positions is not None:
+            loss = span_loss(start_logits, end_logits, start_positions, end_positions)
+        output = Seq2SeqQuestionAnsweringModelOutput(
+            loss=loss, start_logits=start_logits, end_logits=end_logits, **_seq2seq_fields(out)
+        )
+        return (
+            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+        )
