@@ -73,6 +73,8 @@ from .models.gpt import (
     GPTModel,
 )
 from .models.gpt import convert_gpt as _convert_gpt  # noqa: F401
+from .models.mass import MassConfig, MassForConditionalGeneration, MassModel
+from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM, PrefixLMModel
 from .models.roberta import (
     RobertaConfig,
     RobertaForMaskedLM,
@@ -140,6 +142,16 @@ AUTO_CLASSES = {
         AutoModelForSequenceClassification: BartForSequenceClassification,
         AutoModelForQuestionAnswering: BartForQuestionAnswering,
     },
+    MassConfig: {
+        AutoModel: MassModel,
+        AutoModelForPreTraining: MassForConditionalGeneration,
+        AutoModelForSeq2SeqLM: MassForConditionalGeneration,
+    },
+    PrefixLMConfig: {
+        AutoModel: PrefixLMModel,
+        AutoModelForPreTraining: PrefixLMForCausalLM,
+        AutoModelForCausalLM: PrefixLMForCausalLM,
+    },
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForPreTraining: GPTLMHeadModel,
@@ -206,6 +218,12 @@ __all__ = [
     "GPTModel",
     "GPTTaskCollator",
     "MaskedLMCollator",
+    "MassConfig",
+    "MassForConditionalGeneration",
+    "MassModel",
+    "PrefixLMConfig",
+    "PrefixLMForCausalLM",
+    "PrefixLMModel",
     "RobertaConfig",
     "RobertaForMaskedLM",
     "RobertaForMultipleChoice",

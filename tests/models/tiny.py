@@ -112,10 +112,44 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         dropout=0.0,
         num_labels=3,
     ),
+    # MASS-base's shape in miniature: scaled embeddings, dropout-free for the exact tests.
+    "mass": hf_ssl.MassConfig(
+        vocab_size=VOCAB,
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=64,
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_dropout=0.0,
+        bos_token_id=3,
+        eos_token_id=4,
+        decoder_start_token_id=4,
+        forced_eos_token_id=4,
+    ),
+    # Without prefix_lengths a prefix LM is a causal decoder; tests/models/test_prefix_lm.py covers the prefix.
+    "prefix_lm": hf_ssl.PrefixLMConfig(
+        vocab_size=VOCAB,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        embedding_dropout_prob=0.0,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    ),
 }
 
 # Two families share GPTConfig; the registry is keyed by family, Auto classes by config class.
-CAUSAL_FAMILIES = ("gpt2", "gpt1")
+CAUSAL_FAMILIES = ("gpt2", "gpt1", "prefix_lm")
 
 
 def all_heads() -> list[tuple[str, type, type[PreTrainedModel]]]:
@@ -161,7 +195,7 @@ def make_inputs(
         inputs = {k: torch.stack([v, v.roll(1, dims=0)], dim=1) for k, v in inputs.items()}  # (b, c, t)
     if not labels and type(model) not in SAMPLING:
         return inputs
-    if "LMHead" in name or "ConditionalGeneration" in name:
+    if "LMHead" in name or "CausalLM" in name or "ConditionalGeneration" in name:
         inputs["labels"] = ids.masked_fill(mask == 0, -100)
     elif "ReplacedToken" in name:
         inputs["labels"] = torch.randint(0, 2, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, -100)
@@ -217,5 +251,6 @@ def is_token_level(model: PreTrainedModel) -> bool:
             "TokenClassification",
             "QuestionAnswering",
             "ConditionalGeneration",
+            "CausalLM",
         )
     ) or (name.endswith("Model"))

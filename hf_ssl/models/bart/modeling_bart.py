@@ -284,9 +284,14 @@ class BartModel(BartPreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        cross_attention_mask: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqModelOutput | tuple[Any, ...]:
-        """input_ids (b, s), decoder_input_ids (b, t) -> last_hidden_state (b, t, D)."""
+        """input_ids (b, s), decoder_input_ids (b, t) -> last_hidden_state (b, t, D).
+
+        cross_attention_mask (b, s): which encoder positions the decoder may read (default: the
+        attention_mask; MASS-unsupNMT also hides the encoder's [MASK] positions).
+        """
         config = self.config
         output_attentions = config.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = (
@@ -315,7 +320,7 @@ class BartModel(BartPreTrainedModel):
             decoder_input_ids,
             encoder_outputs.last_hidden_state,
             attention_mask=decoder_attention_mask,
-            encoder_attention_mask=attention_mask,
+            encoder_attention_mask=attention_mask if cross_attention_mask is None else cross_attention_mask,
             position_ids=decoder_position_ids,
             inputs_embeds=decoder_inputs_embeds,
             past_key_values=past_key_values,
@@ -362,6 +367,7 @@ _MODEL_ARGS = (
     "use_cache",
     "output_attentions",
     "output_hidden_states",
+    "cross_attention_mask",
 )
 
 
@@ -415,6 +421,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        cross_attention_mask: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqLMOutput | tuple[Any, ...]:
         """labels (b, t): the target text, -100 where no prediction is wanted."""
@@ -436,6 +443,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
             output_attentions,
             output_hidden_states,
             return_dict=True,
+            cross_attention_mask=cross_attention_mask,
         )
         logits = self.lm_head(out.last_hidden_state) + self.final_logits_bias  # (b, t, V)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None

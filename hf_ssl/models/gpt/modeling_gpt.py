@@ -105,11 +105,14 @@ class GPTModel(GPTPreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        prefix_lengths: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> BaseModelOutputWithPast | tuple[Any, ...]:
         """input_ids (b, t) -> last_hidden_state (b, t, H); attention_mask (b, s) covers cached tokens too.
 
         Packed rows: position_ids that restart inside a row give a causal, block-diagonal mask.
+        prefix_lengths (b,): the first prefix_lengths[i] columns of row i attend to each other both
+        ways (prefix LM, Raffel et al. 2020 §3.2.1); None is a plain causal decoder.
         """
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("give exactly one of input_ids or inputs_embeds")
@@ -155,6 +158,7 @@ class GPTModel(GPTPreTrainedModel):
             attention_mask,
             past_key_values=past_key_values,
             sequence_ids=sequence_ids,
+            prefix_lengths=prefix_lengths,
         )
         hidden, all_hidden, attentions, _ = self.decoder(
             embeddings,
@@ -220,11 +224,16 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
         logits_to_keep: int = 0,
+        prefix_lengths: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> CausalLMOutputWithPast | tuple[Any, ...]:
-        """labels (b, t): usually the input ids, -100 where no prediction is wanted (padding)."""
+        """labels (b, t): usually the input ids, -100 where no prediction is wanted (padding).
+
+        prefix_lengths (b,): a bidirectional prefix per row (see GPTModel; hf_ssl.PrefixLMForCausalLM).
+        """
         out = self.transformer(
             input_ids,
+            prefix_lengths=prefix_lengths,
             attention_mask=attention_mask,
             position_ids=position_ids,
             inputs_embeds=inputs_embeds,
