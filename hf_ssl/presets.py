@@ -12,6 +12,9 @@ Sources:
   (Shoeybi et al. 2019 Table 2: 72 layers, hidden 3072, 32 heads, vocab padded to 51,200);
   Turing-NLG 17B (Microsoft 2020: 78 layers, hidden 4256, 28 heads); GPT-3 175B (Brown et al. 2020
   Table 2.1: 96 layers, d_model 12288, 96 heads, context 2048).
+- BART: Lewis et al. 2020 §2.1/§5 (fairseq bart.base 6+6 x 768, bart.large 12+12 x 1024).
+- MASS: Song et al. 2019; MASS-base (microsoft/MASS s2s_model.py transformer_mass_base, 6+6 x 768).
+- Prefix LM: Raffel et al. 2020 §3.2.1 compare it at their base size; here GPT-2 small's shape.
 
 `preset(name)` returns the architecture keyword arguments alone (the vocabulary then comes from a
 tokenizer); `get_config(name)` adds the published vocabulary and builds the family's config.
@@ -24,9 +27,12 @@ from typing import Any
 from transformers import PreTrainedConfig
 
 from .models.albert import AlbertConfig
+from .models.bart import BartConfig
 from .models.bert import BertConfig
 from .models.electra import ElectraConfig
 from .models.gpt import GPTConfig
+from .models.mass import MassConfig
+from .models.prefix_lm import PrefixLMConfig
 from .models.roberta import RobertaConfig
 
 
@@ -44,6 +50,15 @@ def _gpt2(layers: int, hidden: int, heads: int, **extra: Any) -> dict[str, Any]:
         **_encoder(layers, hidden, heads),
         "norm_position": "pre",
         "max_position_embeddings": 1024,
+        **extra,
+    }
+
+
+def _seq2seq(layers: int, hidden: int, heads: int, **extra: Any) -> dict[str, Any]:
+    sizes = {"layers": layers, "attention_heads": heads, "ffn_dim": 4 * hidden}
+    return {
+        "d_model": hidden,
+        **{f"{side}_{name}": value for side in ("encoder", "decoder") for name, value in sizes.items()},
         **extra,
     }
 
@@ -76,6 +91,13 @@ PRESETS: dict[str, dict[str, Any]] = {
     "megatron-lm": _gpt2(72, 3072, 32),
     "turing-nlg": _gpt2(78, 4256, 28),
     "gpt3-175b": _gpt2(96, 12288, 96, max_position_embeddings=2048),
+    "bart-tiny": _seq2seq(2, 128, 2, max_position_embeddings=256),
+    "bart-base": _seq2seq(6, 768, 12),
+    "bart-large": _seq2seq(12, 1024, 16),
+    "mass-tiny": _seq2seq(2, 128, 2, max_position_embeddings=256),
+    "mass-base": _seq2seq(6, 768, 12),
+    "prefix-lm-tiny": _gpt2(2, 128, 2, max_position_embeddings=256),
+    "prefix-lm-base": _gpt2(12, 768, 12),
 }
 
 # The family's config class and its published vocabulary, by preset name.
@@ -89,6 +111,9 @@ _FAMILIES: dict[str, tuple[type[PreTrainedConfig], dict[str, Any]]] = {
     "megatron": (GPTConfig, {"vocab_size": 51200, "bos_token_id": None, "eos_token_id": None}),
     "turing": (GPTConfig, {"vocab_size": 50257}),
     "gpt3": (GPTConfig, {"vocab_size": 50257}),
+    "bart": (BartConfig, {"vocab_size": 50265}),
+    "mass": (MassConfig, {"vocab_size": 30522}),
+    "prefix": (PrefixLMConfig, {"vocab_size": 50257}),
 }
 
 
