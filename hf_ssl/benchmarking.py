@@ -10,7 +10,8 @@ Measured per model:
 - train_fixed: one optimizer step (forward, backward, AdamW) on a fixed 8 x 128 batch with the
   model's pretraining objective; hf_ssl's MLM head projects only masked positions;
 - train_variable: the same on 8 paragraphs whose lengths come from the embedded corpus (up to 512);
-  transformers pads them, hf_ssl packs them into full rows (PackingCollator), same tokens;
+  transformers pads them, hf_ssl packs them into full rows (PackingCollator), same tokens
+  (encoder-decoder models: both padded, packing them is not implemented);
 - memory: bytes of activations saved for backward in one training forward (a deterministic proxy of
   peak training memory);
 - collator (MLM models): MaskedLMCollator against DataCollatorForLanguageModeling.
@@ -32,6 +33,7 @@ import transformers
 from .conversion import to_transformers
 from .data import load_default_corpus
 from .models.albert import AlbertConfig, AlbertForMaskedLM
+from .models.bart import BartConfig, BartForConditionalGeneration
 from .models.bert import BertConfig, BertForMaskedLM
 from .models.electra import ElectraConfig, ElectraForMaskedLM
 from .models.gpt import GPTConfig, GPTLMHeadModel
@@ -50,6 +52,15 @@ def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
         "num_attention_heads": heads,
         "intermediate_size": 4 * hidden,
         "max_position_embeddings": MAX_LENGTH,
+    }
+
+
+def _seq2seq(layers: int, hidden: int, heads: int) -> dict[str, Any]:
+    sizes = {"layers": layers, "attention_heads": heads, "ffn_dim": 4 * hidden}
+    return {
+        "d_model": hidden,
+        "max_position_embeddings": MAX_LENGTH,
+        **{f"{side}_{k}": v for side in ("encoder", "decoder") for k, v in sizes.items()},
     }
 
 
@@ -82,6 +93,8 @@ MODELS: dict[str, tuple[Callable[[], Any], str, int, int]] = {
         0,
     ),
     "gpt2-mini": (lambda: GPTLMHeadModel(GPTConfig(**_encoder(4, 256, 4))), "causal", 50256, 0),
+    "bart-base": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(6, 768, 12))), "seq2seq", 1, 0),
+    "bart-mini": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(2, 256, 4))), "seq2seq", 1, 0),
 }
 
 
@@ -134,6 +147,20 @@ def _causal_batch(
 ) -> dict[str, torch.Tensor]:
     rows = [torch.randint(5, vocab, (n,), generator=generator).tolist() for n in lengths]
     return CausalLMCollator(pad_token_id=pad)(rows)
+
+
+def _seq2seq_batch(
+    vocab: int, lengths: list[int], pad: int, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Denoising-shaped batch: the source is the target with 15% of tokens masked (id 4), right-padded."""
+    batch = _causal_batch(vocab, lengths, pad, generator)
+    ids = batch["input_ids"]
+    noise = torch.rand(ids.shape, generator=generator) < 0.15
+    return {
+        "input_ids": ids.masked_fill(noise & batch["attention_mask"].bool(), 4),
+        "attention_mask": batch["attention_mask"],
+        "labels": ids.masked_fill(batch["attention_mask"] == 0, -100),
+    }
 
 
 def _train_step(
@@ -221,13 +248,18 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
     rounds = 3 if quick else 7
     timer = Timer(rounds)
     g = torch.Generator().manual_seed(seed)
-    make = _mlm_batch if objective == "mlm" else _causal_batch
+    make = {"mlm": _mlm_batch, "causal": _causal_batch, "seq2seq": _seq2seq_batch}[objective]
     fixed = make(vocab, [LENGTH] * BATCH, pad, g)
     if objective == "causal":
         fixed["labels"] = fixed["input_ids"].clone()
     lengths = corpus_lengths(seed)[:BATCH]
     variable = make(vocab, lengths, pad, g)
-    packed = pack_batch(variable, MAX_LENGTH, pad_token_id=pad, position_offset=offset)
+    # Encoder-decoder rows are not packed (yet): both sides get the same padded batch.
+    packed = (
+        variable
+        if objective == "seq2seq"
+        else pack_batch(variable, MAX_LENGTH, pad_token_id=pad, position_offset=offset)
+    )
     real_tokens = sum(lengths)
     result: dict[str, Any] = {
         "model": name,
@@ -242,6 +274,8 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
     ours.eval()
     theirs.eval()
     inference_inputs = {k: fixed[k] for k in ("input_ids", "attention_mask")}
+    if objective == "seq2seq":  # teacher-forced decoding of the target
+        inference_inputs["decoder_input_ids"] = fixed["labels"].clamp(min=0)
     with torch.no_grad():
         t_ours, t_theirs = timer.compare(lambda: ours(**inference_inputs), lambda: theirs(**inference_inputs))
     result["infer_tokens_per_s"] = {

@@ -8,6 +8,7 @@ import pytest
 
 from hf_ssl import benchmarking
 from hf_ssl.cli import main
+from hf_ssl.models.bart import BartConfig, BartForConditionalGeneration
 from hf_ssl.models.bert import BertConfig, BertForMaskedLM
 from hf_ssl.models.gpt import GPTConfig, GPTLMHeadModel
 
@@ -31,10 +32,24 @@ def tiny_models(monkeypatch):
         "gpt-test",
         (lambda: GPTLMHeadModel(GPTConfig(**TINY, bos_token_id=2, eos_token_id=2)), "causal", 2, 0),
     )
+    bart = {"d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2}
+    bart |= {"decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64}
+    monkeypatch.setitem(
+        benchmarking.MODELS,
+        "bart-test",
+        (
+            lambda: BartForConditionalGeneration(
+                BartConfig(**bart, vocab_size=300, max_position_embeddings=512)
+            ),
+            "seq2seq",
+            1,
+            0,
+        ),
+    )
     monkeypatch.setattr(benchmarking, "collator_throughput", lambda rounds, examples: (2.0, 1.0))
 
 
-@pytest.mark.parametrize("name", ["bert-test", "gpt-test"])
+@pytest.mark.parametrize("name", ["bert-test", "gpt-test", "bart-test"])
 def test_benchmark_reports_every_ratio(tiny_models, name):
     result = benchmarking.benchmark(name, quick=True)
     for key in ("train_ratio_fixed", "train_ratio_variable", "infer_ratio", "memory_ratio"):
