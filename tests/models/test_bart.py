@@ -85,6 +85,19 @@ def test_loss_with_labels_equals_transformers():
     )
 
 
+def test_training_projects_only_labelled_positions_and_gives_the_same_loss():
+    model = hf_ssl.from_transformers(_theirs(dropout=0.0))
+    ids, mask, labels = _batch()
+    labels[2, 4:] = -100
+    with torch.no_grad():
+        full = model.eval()(ids, attention_mask=mask, labels=labels)
+    sparse = model.train()(ids, attention_mask=mask, labels=labels)
+    assert full.logits.shape == (3, 6, 120)
+    assert sparse.logits.shape == (int((labels != -100).sum()), 120)
+    torch.testing.assert_close(sparse.loss, full.loss)
+    torch.testing.assert_close(sparse.logits, full.logits[labels != -100])
+
+
 @torch.no_grad()
 def test_greedy_and_beam_generation_match_transformers_token_for_token():
     theirs = _theirs()

@@ -33,6 +33,7 @@ from transformers.modeling_outputs import (
     Seq2SeqSequenceClassifierOutput,
 )
 
+from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import FirstTokenClassifier, SpanQAHead, cross_entropy, sequence_classification_loss, span_loss
 from ...io import AtomicSaveMixin
@@ -375,7 +376,8 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
     """Encoder-decoder + tied LM head (+ a fixed logits bias, as fairseq's checkpoints carry).
 
     Pretraining: input_ids = the corrupted text, labels = the original (DenoisingCollator); the
-    decoder reads the labels shifted right. `generate` supports greedy, sampling and beam search
+    decoder reads the labels shifted right. In training with labels, logits are computed only at the
+    n labelled positions and come back as (n, V); in eval mode they are (b, t, V). `generate` supports greedy, sampling and beam search
     with a KV cache.
     """
 
@@ -445,7 +447,13 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
             return_dict=True,
             cross_attention_mask=cross_attention_mask,
         )
-        logits = self.lm_head(out.last_hidden_state) + self.final_logits_bias  # (b, t, V)
+        hidden = out.last_hidden_state  # (b, t, D)
+        if labels is not None and self.training:
+            # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
+            # projection, the largest matmul of a small model's step.
+            selected = labels.ne(IGNORE_INDEX)  # (b, t)
+            hidden, labels = hidden[selected], labels[selected]  # (n, D), (n,)
+        logits = self.lm_head(hidden) + self.final_logits_bias[0]  # (b, t, V), or (n, V) in training
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = Seq2SeqLMOutput(loss=loss, logits=logits, **_seq2seq_fields(out))
         return (
