@@ -31,3 +31,27 @@ __all__ = [
     "select_exact_count",
     "select_whole_words",
 ]
+
+# Sequence-to-sequence pretraining collators (issue 5): BART, T5, MASS, prefix LM.
+from hf_ssl.objectives.prefix_lm import PrefixLMCollator, random_prefix_lengths
+from hf_ssl.objectives.span_corruption import (
+    SpanCorruptionCollator,
+    compute_input_and_target_lengths,
+    noise_span_to_unique_sentinel,
+    nonnoise_span_to_unique_sentinel,
+    random_spans_helper,
+    random_spans_noise_mask,
+    t5_sentinel_ids,
+)
+
+__all__ += [
+    "PrefixLMCollator",
+    "SpanCorruptionCollator",
+    "compute_input_and_target_lengths",
+    "noise_span_to_unique_sentinel",
+    "nonnoise_span_to_unique_sentinel",
+    "random_prefix_lengths",
+    "random_spans_helper",
+    "random_spans_noise_mask",
+    "t5_sentinel_ids",
+]
