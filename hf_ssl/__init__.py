@@ -16,7 +16,9 @@ from transformers import (
     AutoModelForNextSentencePrediction,
     AutoModelForPreTraining,
     AutoModelForQuestionAnswering,
+    AutoModelForSeq2SeqLM,
     AutoModelForSequenceClassification,
+    AutoModelForTextEncoding,
     AutoModelForTokenClassification,
 )
 
@@ -74,6 +76,8 @@ from .models.roberta import (
     RobertaModel,
 )
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
+from .models.t5 import T5Config, T5EncoderModel, T5ForConditionalGeneration, T5Model
+from .models.t5 import convert_t5 as _convert_t5  # noqa: F401
 from .objectives import (
     CausalLMCollator,
     GPTTaskCollator,
@@ -130,6 +134,12 @@ AUTO_CLASSES = {
         AutoModelForCausalLM: GPTLMHeadModel,
         AutoModelForSequenceClassification: GPTForSequenceClassification,
         AutoModelForMultipleChoice: GPTForMultipleChoice,
+    },
+    T5Config: {
+        AutoModel: T5Model,
+        AutoModelForPreTraining: T5ForConditionalGeneration,
+        AutoModelForSeq2SeqLM: T5ForConditionalGeneration,
+        AutoModelForTextEncoding: T5EncoderModel,
     },
 }
 
@@ -193,6 +203,10 @@ __all__ = [
     "RobertaForTokenClassification",
     "RobertaModel",
     "SentencePairCollator",
+    "T5Config",
+    "T5EncoderModel",
+    "T5ForConditionalGeneration",
+    "T5Model",
     "build_sentence_pair_examples",
     "from_transformers",
     "get_config",
