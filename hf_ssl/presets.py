@@ -12,6 +12,11 @@ Sources:
   (Shoeybi et al. 2019 Table 2: 72 layers, hidden 3072, 32 heads, vocab padded to 51,200);
   Turing-NLG 17B (Microsoft 2020: 78 layers, hidden 4256, 28 heads); GPT-3 175B (Brown et al. 2020
   Table 2.1: 96 layers, d_model 12288, 96 heads, context 2048).
+- T5: Raffel et al. 2020 §3.1.1 and Table 14 (small/base/large: d_model 512/768/1024, d_ff
+  2048/3072/4096, 6/12/24 layers per stack, 8/12/16 heads, d_kv 64); T5 v1.1 base (gated GELU,
+  d_ff 2048, untied head; google-research/text-to-text-transfer-transformer released_checkpoints.md).
+- Switch: Fedus et al. 2021 Table 9 / the released switch-base-E checkpoints (T5-base dims, E experts
+  in every other FFN, expert capacity 64 per group, router z-loss and aux-loss coefficients 1e-3).
 
 `preset(name)` returns the architecture keyword arguments alone (the vocabulary then comes from a
 tokenizer); `get_config(name)` adds the published vocabulary and builds the family's config.
@@ -28,6 +33,7 @@ from .models.bert import BertConfig
 from .models.electra import ElectraConfig
 from .models.gpt import GPTConfig
 from .models.roberta import RobertaConfig
+from .models.t5 import T5Config
 
 
 def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
@@ -46,6 +52,30 @@ def _gpt2(layers: int, hidden: int, heads: int, **extra: Any) -> dict[str, Any]:
         "max_position_embeddings": 1024,
         **extra,
     }
+
+
+def _t5(layers: int, hidden: int, heads: int, ff: int, **extra: Any) -> dict[str, Any]:
+    # Alias names (hidden_size, ...) so every preset answers the same keys; T5Config maps them.
+    return {
+        "num_hidden_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "d_ff": ff,
+        **extra,
+    }
+
+
+def _switch(experts: int) -> dict[str, Any]:
+    return _t5(
+        12,
+        768,
+        12,
+        3072,
+        num_experts=experts,
+        expert_capacity=64,
+        encoder_sparse_step=2,
+        decoder_sparse_step=2,
+    )
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -76,6 +106,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     "megatron-lm": _gpt2(72, 3072, 32),
     "turing-nlg": _gpt2(78, 4256, 28),
     "gpt3-175b": _gpt2(96, 12288, 96, max_position_embeddings=2048),
+    "t5-small": _t5(6, 512, 8, 2048),
+    "t5-base": _t5(12, 768, 12, 3072),
+    "t5-large": _t5(24, 1024, 16, 4096),
+    "t5-v1_1-base": _t5(12, 768, 12, 2048, feed_forward_proj="gated-gelu", tie_word_embeddings=False),
+    "switch-base-8": _switch(8),
+    "switch-base-16": _switch(16),
+    "switch-base-32": _switch(32),
+    "switch-base-64": _switch(64),
+    "switch-base-128": _switch(128),
 }
 
 # The family's config class and its published vocabulary, by preset name.
@@ -89,6 +128,8 @@ _FAMILIES: dict[str, tuple[type[PreTrainedConfig], dict[str, Any]]] = {
     "megatron": (GPTConfig, {"vocab_size": 51200, "bos_token_id": None, "eos_token_id": None}),
     "turing": (GPTConfig, {"vocab_size": 50257}),
     "gpt3": (GPTConfig, {"vocab_size": 50257}),
+    "t5": (T5Config, {"vocab_size": 32128}),
+    "switch": (T5Config, {"vocab_size": 32128}),
 }
 
 

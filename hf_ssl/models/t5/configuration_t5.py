@@ -101,10 +101,11 @@ class T5Config(PreTrainedConfig):
     router_bias: bool = False
 
     def __post_init__(self, **kwargs: Any) -> None:
+        # The base applies aliases (hidden_size, num_hidden_layers, ...) first; defaults and checks follow.
+        super().__post_init__(**kwargs)
         if self.num_decoder_layers is None:
             self.num_decoder_layers = self.num_layers
         self.validate()
-        super().__post_init__(**kwargs)
 
     @property
     def dense_act_fn(self) -> str:
@@ -113,6 +114,17 @@ class T5Config(PreTrainedConfig):
     @property
     def is_gated_act(self) -> bool:
         return parse_feed_forward_proj(self.feed_forward_proj)[1]
+
+    def get_text_config(self, decoder: bool | None = None, encoder: bool | None = None) -> PreTrainedConfig:
+        """The decoder's view sizes generation's KV cache: it must count the decoder's layers.
+
+        transformers renames only `decoder_*` keys, so `num_decoder_layers` would be lost and a
+        decoder deeper than the encoder would overflow the cache (transformers' own T5 fails so).
+        """
+        config = super().get_text_config(decoder=decoder, encoder=encoder)
+        if decoder and not encoder and config is not self:
+            config.num_layers = self.num_decoder_layers
+        return config
 
     def is_sparse_layer(self, index: int, *, decoder: bool) -> bool:
         """Whether layer `index` of the encoder (or decoder) has a mixture of experts."""

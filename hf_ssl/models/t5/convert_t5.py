@@ -128,7 +128,10 @@ def _shared_to_theirs(config: T5Config) -> dict[str, Any]:
         "pad_token_id",
         "eos_token_id",
     ]
-    return {name: getattr(config, name) for name in names}
+    # Not a declared field of transformers' configs in 5.23, but their _shift_right reads it.
+    return {name: getattr(config, name) for name in names} | {
+        "decoder_start_token_id": config.decoder_start_token_id
+    }
 
 
 def _from_t5(config: PreTrainedConfig) -> T5Config:
