@@ -18,6 +18,7 @@ from transformers import (
     AutoModelForQuestionAnswering,
     AutoModelForSeq2SeqLM,
     AutoModelForSequenceClassification,
+    AutoModelForTextEncoding,
     AutoModelForTokenClassification,
 )
 
@@ -85,6 +86,8 @@ from .models.roberta import (
     RobertaModel,
 )
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
+from .models.t5 import T5Config, T5EncoderModel, T5ForConditionalGeneration, T5Model
+from .models.t5 import convert_t5 as _convert_t5  # noqa: F401
 from .objectives import (
     CausalLMCollator,
     GPTTaskCollator,
@@ -159,6 +162,12 @@ AUTO_CLASSES = {
         AutoModelForSequenceClassification: GPTForSequenceClassification,
         AutoModelForMultipleChoice: GPTForMultipleChoice,
     },
+    T5Config: {
+        AutoModel: T5Model,
+        AutoModelForPreTraining: T5ForConditionalGeneration,
+        AutoModelForSeq2SeqLM: T5ForConditionalGeneration,
+        AutoModelForTextEncoding: T5EncoderModel,
+    },
 }
 
 
@@ -232,6 +241,10 @@ __all__ = [
     "RobertaForTokenClassification",
     "RobertaModel",
     "SentencePairCollator",
+    "T5Config",
+    "T5EncoderModel",
+    "T5ForConditionalGeneration",
+    "T5Model",
     "build_sentence_pair_examples",
     "from_transformers",
     "get_config",

@@ -15,6 +15,11 @@ Sources:
 - BART: Lewis et al. 2020 §2.1/§5 (fairseq bart.base 6+6 x 768, bart.large 12+12 x 1024).
 - MASS: Song et al. 2019; MASS-base (microsoft/MASS s2s_model.py transformer_mass_base, 6+6 x 768).
 - Prefix LM: Raffel et al. 2020 §3.2.1 compare it at their base size; here GPT-2 small's shape.
+- T5: Raffel et al. 2020 §3.1.1 and Table 14 (small/base/large: d_model 512/768/1024, d_ff
+  2048/3072/4096, 6/12/24 layers per stack, 8/12/16 heads, d_kv 64); T5 v1.1 base (gated GELU,
+  d_ff 2048, untied head; google-research/text-to-text-transfer-transformer released_checkpoints.md).
+- Switch: Fedus et al. 2021 Table 9 / the released switch-base-E checkpoints (T5-base dims, E experts
+  in every other FFN, expert capacity 64 per group, router z-loss and aux-loss coefficients 1e-3).
 
 `preset(name)` returns the architecture keyword arguments alone (the vocabulary then comes from a
 tokenizer); `get_config(name)` adds the published vocabulary and builds the family's config.
@@ -34,6 +39,7 @@ from .models.gpt import GPTConfig
 from .models.mass import MassConfig
 from .models.prefix_lm import PrefixLMConfig
 from .models.roberta import RobertaConfig
+from .models.t5 import T5Config
 
 
 def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
@@ -61,6 +67,30 @@ def _seq2seq(layers: int, hidden: int, heads: int, **extra: Any) -> dict[str, An
         **{f"{side}_{name}": value for side in ("encoder", "decoder") for name, value in sizes.items()},
         **extra,
     }
+
+
+def _t5(layers: int, hidden: int, heads: int, ff: int, **extra: Any) -> dict[str, Any]:
+    # Alias names (hidden_size, ...) so every preset answers the same keys; T5Config maps them.
+    return {
+        "num_hidden_layers": layers,
+        "hidden_size": hidden,
+        "num_attention_heads": heads,
+        "d_ff": ff,
+        **extra,
+    }
+
+
+def _switch(experts: int) -> dict[str, Any]:
+    return _t5(
+        12,
+        768,
+        12,
+        3072,
+        num_experts=experts,
+        expert_capacity=64,
+        encoder_sparse_step=2,
+        decoder_sparse_step=2,
+    )
 
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -98,6 +128,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     "mass-base": _seq2seq(6, 768, 12),
     "prefix-lm-tiny": _gpt2(2, 128, 2, max_position_embeddings=256),
     "prefix-lm-base": _gpt2(12, 768, 12),
+    "t5-small": _t5(6, 512, 8, 2048),
+    "t5-base": _t5(12, 768, 12, 3072),
+    "t5-large": _t5(24, 1024, 16, 4096),
+    "t5-v1_1-base": _t5(12, 768, 12, 2048, feed_forward_proj="gated-gelu", tie_word_embeddings=False),
+    "switch-base-8": _switch(8),
+    "switch-base-16": _switch(16),
+    "switch-base-32": _switch(32),
+    "switch-base-64": _switch(64),
+    "switch-base-128": _switch(128),
 }
 
 # The family's config class and its published vocabulary, by preset name.
@@ -114,6 +153,8 @@ _FAMILIES: dict[str, tuple[type[PreTrainedConfig], dict[str, Any]]] = {
     "bart": (BartConfig, {"vocab_size": 50265}),
     "mass": (MassConfig, {"vocab_size": 30522}),
     "prefix": (PrefixLMConfig, {"vocab_size": 50257}),
+    "t5": (T5Config, {"vocab_size": 32128}),
+    "switch": (T5Config, {"vocab_size": 32128}),
 }
 
 

@@ -4,19 +4,27 @@ from .attention import MultiHeadAttention, eager_attention
 from .embeddings import TokenEmbeddings, positions_after_padding
 from .feed_forward import FeedForward, activation_function
 from .masks import bidirectional_mask, causal_mask, sequence_ids_from_position_ids
+from .moe import SwitchFeedForward, Top1Router, load_balancing_loss, router_z_loss
+from .positions import RelativePositionBias, relative_position_bucket
 from .transformer import TransformerLayer, TransformerStack, make_norm
 
 __all__ = [
     "FeedForward",
     "MultiHeadAttention",
+    "RelativePositionBias",
+    "SwitchFeedForward",
     "TokenEmbeddings",
+    "Top1Router",
     "TransformerLayer",
     "TransformerStack",
     "activation_function",
     "bidirectional_mask",
     "causal_mask",
     "eager_attention",
+    "load_balancing_loss",
     "make_norm",
     "positions_after_padding",
+    "relative_position_bucket",
+    "router_z_loss",
     "sequence_ids_from_position_ids",
 ]

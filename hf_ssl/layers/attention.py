@@ -29,10 +29,16 @@ def eager_attention(
     attention_mask: torch.Tensor | None,
     scaling: float,
     dropout: float = 0.0,
+    position_bias: torch.Tensor | None = None,
     **kwargs: Any,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reference kernel: softmax(q k^T · scaling + mask) v, returning (b, t, h, d) and the weights."""
+    """Reference kernel: softmax(q k^T · scaling + bias + mask) v, returning (b, t, h, d) and the weights.
+
+    `position_bias` (1 or b, h, t, s) is an additive score bias (T5's relative positions).
+    """
     scores = torch.matmul(query, key.transpose(2, 3)) * scaling  # (b, h, t, s)
+    if position_bias is not None:
+        scores = scores + position_bias
     if attention_mask is not None:
         if attention_mask.dtype == torch.bool:
             scores = scores.masked_fill(~attention_mask, torch.finfo(scores.dtype).min)
@@ -142,8 +148,10 @@ class MultiHeadAttention(nn.Module):
                 key, value = cache.update(key, value, self.layer_idx)  # (b, h, s, d)
 
         if position_bias is not None:
-            # Relative position bias (T5) rides on the additive mask; eager and sdpa both accept it.
-            attention_mask = position_bias if attention_mask is None else attention_mask + position_bias
+            # Relative position bias (T5) goes to the kernel, not onto the mask: the mask may be boolean
+            # or None (sdpa then builds the causal part itself), and transformers' sdpa kernel combines
+            # the two correctly in each case. flex_attention ignores it: T5-style models disable flex.
+            kwargs["position_bias"] = position_bias
 
         attention = ALL_ATTENTION_FUNCTIONS.get_interface(attn_implementation, eager_attention)
         output, weights = attention(

@@ -13,6 +13,7 @@ Shapes: b batch, t length, s memory length, D model width.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -50,6 +51,8 @@ class TransformerLayer(GradientCheckpointingLayer):
         bias: biases in projections (False for T5). gated: gated FFN (T5 v1.1).
         head_dim, attention_scaling: see MultiHeadAttention.
         layer_idx: cache slot of this layer.
+        feed_forward: a module replacing the dense FFN, (b, t, D) -> (b, t, D) (Switch's mixture of
+            experts); it sits in the same residual sub-block with the same norm.
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class TransformerLayer(GradientCheckpointingLayer):
         head_dim: int | None = None,
         attention_scaling: float | None = None,
         layer_idx: int | None = None,
+        feed_forward: nn.Module | None = None,
     ) -> None:
         super().__init__()
         if norm_position not in NORM_POSITIONS:
@@ -93,7 +97,7 @@ class TransformerLayer(GradientCheckpointingLayer):
             self.cross_attn_norm: nn.Module | None = make_norm(norm, hidden_size, norm_eps)
         else:
             self.cross_attn = self.cross_attn_norm = None
-        self.ffn = FeedForward(
+        self.ffn = feed_forward or FeedForward(
             hidden_size, intermediate_size, activation=activation, bias=bias, gated=gated, dropout=ffn_dropout
         )
         self.ffn_norm = make_norm(norm, hidden_size, norm_eps)
@@ -158,6 +162,8 @@ class TransformerStack(nn.Module):
         num_groups: distinct parameter sets G (default L: no sharing; 1: ALBERT's all-shared).
         final_norm: a norm after the last layer (pre-norm stacks: GPT-2, T5). Built with the same
             `norm` kind and `norm_eps` as the layers.
+        feed_forward_for_layer: layer index -> a module replacing that layer's dense FFN, or None to
+            keep it (Switch: a mixture of experts in every other layer).
         **layer_kwargs: passed to every TransformerLayer.
     """
 
@@ -167,6 +173,7 @@ class TransformerStack(nn.Module):
         *,
         num_groups: int | None = None,
         final_norm: bool = False,
+        feed_forward_for_layer: Callable[[int], nn.Module | None] | None = None,
         **layer_kwargs: Any,
     ) -> None:
         super().__init__()
@@ -176,7 +183,14 @@ class TransformerStack(nn.Module):
         if not 1 <= num_groups <= num_layers:
             raise ValueError(f"num_groups={num_groups}; expected between 1 and num_layers={num_layers}")
         self.num_layers = num_layers
-        self.layers = nn.ModuleList(TransformerLayer(layer_idx=i, **layer_kwargs) for i in range(num_groups))
+        self.layers = nn.ModuleList(
+            TransformerLayer(
+                layer_idx=i,
+                feed_forward=feed_forward_for_layer(i) if feed_forward_for_layer is not None else None,
+                **layer_kwargs,
+            )
+            for i in range(num_groups)
+        )
         self.layer_for_depth = [i * num_groups // num_layers for i in range(num_layers)]
         hidden_size = layer_kwargs["hidden_size"]
         self.final_norm = (
