@@ -9,6 +9,7 @@ from hf_ssl.data import (
     iter_texts,
     load_default_corpus,
     train_byte_level_bpe_tokenizer,
+    train_t5_tokenizer,
     train_wordpiece_tokenizer,
 )
 
@@ -28,3 +29,8 @@ def wordpiece_tokenizer(corpus_sentences):
 @pytest.fixture(scope="session")
 def bpe_tokenizer(corpus_sentences):
     return train_byte_level_bpe_tokenizer(corpus_sentences, vocab_size=400, model_max_length=62)
+
+
+@pytest.fixture(scope="session")
+def t5_tokenizer(corpus_sentences):
+    return train_t5_tokenizer(corpus_sentences, vocab_size=400, extra_ids=20, model_max_length=64)

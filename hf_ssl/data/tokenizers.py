@@ -20,6 +20,7 @@ vocabulary, so the trained backend is handed over as `tokenizer_object=` instead
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -34,7 +35,7 @@ from tokenizers import (
     processors,
     trainers,
 )
-from transformers import BertTokenizer, GPT2Tokenizer, RobertaTokenizer
+from transformers import BertTokenizer, GPT2Tokenizer, RobertaTokenizer, T5Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +241,50 @@ def train_byte_level_bpe_tokenizer(
 
 GPT2_END_OF_TEXT = "<|endoftext|>"
 """GPT-2's one special token: document separator, and bos/eos/unk (openai/gpt-2 encoder.json)."""
+
+
+T5_SPECIAL_TOKENS = ("<pad>", "</s>", "<unk>")
+"""T5's special tokens; their ids are their positions: <pad>=0 (also the decoder start) </s>=1 <unk>=2."""
+
+T5_EXTRA_IDS = 100
+"""Sentinels `<extra_id_0>` ... `<extra_id_99>` after the pieces, in decreasing id order (t5/data/utils.py)."""
+
+
+def train_t5_tokenizer(
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 8000,
+    extra_ids: int = T5_EXTRA_IDS,
+    model_max_length: int = DEFAULT_MODEL_MAX_LENGTH,
+) -> T5Tokenizer:
+    """Train a T5-style SentencePiece unigram tokenizer (Kudo 2018; Raffel et al. 2020 §2.2).
+
+    `vocab_size` counts the pieces and the three specials; `extra_ids` sentinels follow, the first
+    (`<extra_id_0>`) at the highest id as in T5, so `len(tokenizer) == vocab_size + extra_ids`.
+    Encoding appends `</s>`, as T5's tasks do. The unigram model is trained by the Rust `tokenizers`
+    library with T5's pre-tokenization (whitespace split, `▁` word marker), then handed to
+    transformers' T5Tokenizer as (piece, score) pairs.
+    """
+    _check_common(vocab_size, 1, model_max_length, len(T5_SPECIAL_TOKENS))
+    if extra_ids < 0:
+        raise ValueError(f"extra_ids must be >= 0, got {extra_ids}")
+    tokenizer = Tokenizer(models.Unigram())
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")]
+    )
+    trainer = trainers.UnigramTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(T5_SPECIAL_TOKENS),
+        unk_token="<unk>",
+        show_progress=False,
+    )
+    _train(tokenizer, trainer, texts, "T5 unigram")
+    pieces = [(piece, score) for piece, score in json.loads(tokenizer.to_str())["model"]["vocab"]]
+    assert [p for p, _ in pieces[:3]] == list(T5_SPECIAL_TOKENS), pieces[:3]
+    pieces += [(f"<extra_id_{i}>", 0.0) for i in range(extra_ids - 1, -1, -1)]
+    wrapped = T5Tokenizer(vocab=pieces, extra_ids=extra_ids, model_max_length=model_max_length)
+    assert len(wrapped) == len(pieces), (len(wrapped), len(pieces))
+    return wrapped
 
 
 def train_gpt2_tokenizer(
