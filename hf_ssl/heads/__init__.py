@@ -2,7 +2,7 @@
 
 from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead
 from .lm import MaskedLMHead
-from .losses import cross_entropy, sequence_classification_loss, span_loss
+from .losses import check_label_shape, cross_entropy, sequence_classification_loss, span_loss
 from .replaced_token import ReplacedTokenHead, gumbel_max_sample, replaced_token_loss
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Pooler",
     "ReplacedTokenHead",
     "SpanQAHead",
+    "check_label_shape",
     "cross_entropy",
     "gumbel_max_sample",
     "replaced_token_loss",

@@ -18,6 +18,7 @@ from torch import nn
 
 from ..constants import IGNORE_INDEX
 from ..layers.feed_forward import activation_function
+from .losses import check_label_shape
 
 
 class MaskedLMHead(nn.Module):
@@ -47,6 +48,8 @@ class MaskedLMHead(nn.Module):
         Training with labels: logits (n, V) at the n labelled positions and their labels (n,).
         Otherwise: logits (b, t, V) and `labels` unchanged.
         """
+        if labels is not None:
+            check_label_shape(labels, hidden_states.shape[:-1])
         if labels is not None and self.training:
             selected = labels.ne(IGNORE_INDEX)  # (b, t)
             hidden_states = hidden_states[selected]  # (n, H)

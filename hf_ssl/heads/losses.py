@@ -27,8 +27,19 @@ def _normalise(total: torch.Tensor, count: torch.Tensor | int, num_items_in_batc
     return total / count if (not torch.is_tensor(count) or count.numel() == 1) else total / count.sum()
 
 
+def check_label_shape(
+    labels: torch.Tensor, expected: tuple[int, ...] | torch.Size, name: str = "labels"
+) -> None:
+    """One label per prediction: a mismatch would fail deep inside torch (or, worse, broadcast)."""
+    if tuple(labels.shape) != tuple(expected):
+        raise ValueError(
+            f"{name} has shape {tuple(labels.shape)}; expected {tuple(expected)} (one label per prediction)"
+        )
+
+
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
     """Cross-entropy over logits (..., c) and labels (...), skipping IGNORE_INDEX, in fp32."""
+    check_label_shape(labels, logits.shape[:-1])
     logits = logits.reshape(-1, logits.shape[-1]).float()  # (n, c)
     labels = labels.reshape(-1).to(logits.device)  # (n,)
     total = F.cross_entropy(logits, labels, ignore_index=IGNORE_INDEX, reduction="sum")

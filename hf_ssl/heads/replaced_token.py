@@ -17,6 +17,7 @@ from torch.nn import functional as F
 
 from ..constants import IGNORE_INDEX
 from ..layers.feed_forward import activation_function
+from .losses import check_label_shape
 
 
 class ReplacedTokenHead(nn.Module):
@@ -36,6 +37,7 @@ def replaced_token_loss(
     logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
 ) -> torch.Tensor:
     """Sigmoid cross-entropy over positions whose label is 0 or 1 (IGNORE_INDEX skipped)."""
+    check_label_shape(labels, logits.shape)
     valid = labels.ne(IGNORE_INDEX)  # (b, t)
     total = F.binary_cross_entropy_with_logits(logits[valid].float(), labels[valid].float(), reduction="sum")
     if num_items_in_batch is not None:

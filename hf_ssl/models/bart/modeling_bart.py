@@ -35,7 +35,14 @@ from transformers.modeling_outputs import (
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import FirstTokenClassifier, SpanQAHead, cross_entropy, sequence_classification_loss, span_loss
+from ...heads import (
+    FirstTokenClassifier,
+    SpanQAHead,
+    check_label_shape,
+    cross_entropy,
+    sequence_classification_loss,
+    span_loss,
+)
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
 from ..bert.modeling_bert import validate_input_ids
@@ -302,6 +309,7 @@ class BartModel(BartPreTrainedModel):
         if decoder_input_ids is None and decoder_inputs_embeds is None:
             if input_ids is None:
                 raise ValueError("give decoder_input_ids (or input_ids to shift right, as in pretraining)")
+            check_sequence("input_ids", input_ids, None, config.vocab_size)
             decoder_input_ids = shift_tokens_right(
                 input_ids,
                 config.pad_token_id,
@@ -448,6 +456,8 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
             cross_attention_mask=cross_attention_mask,
         )
         hidden = out.last_hidden_state  # (b, t, D)
+        if labels is not None:
+            check_label_shape(labels, hidden.shape[:-1])
         if labels is not None and self.training:
             # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
             # projection, the largest matmul of a small model's step.

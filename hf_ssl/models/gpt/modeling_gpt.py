@@ -29,7 +29,7 @@ from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import cross_entropy, sequence_classification_loss
+from ...heads import check_label_shape, cross_entropy, sequence_classification_loss
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
 from ...layers.masks import sequence_ids_from_position_ids
@@ -185,6 +185,7 @@ def causal_lm_loss(
     The labels are shifted, not the logits: slicing (b, t, V) logits would copy the largest tensor of
     a small model's step.
     """
+    check_label_shape(labels, logits.shape[:-1])
     shifted = nn.functional.pad(labels[:, 1:], (0, 1), value=IGNORE_INDEX)  # (b, t)
     return cross_entropy(logits, shifted, num_items_in_batch)
 
