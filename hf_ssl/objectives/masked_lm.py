@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from hf_ssl.objectives.noise import (
@@ -63,10 +64,17 @@ def _row_to_list(row: Any, key: str, index: int) -> list:
 
 
 def _pad(rows: list[list], length: int, valid: torch.Tensor, pad_value: int, key: str) -> torch.Tensor:
-    """Right-pad ``rows`` into a (b, length) LongTensor with one flat ``torch.tensor`` call."""
+    """Right-pad ``rows`` into a (b, length) LongTensor from one flat buffer.
+
+    ``numpy.fromiter`` reads Python ints about 3x faster than ``torch.tensor`` does, and the
+    conversion dominates a collator's time on list inputs.
+    """
+    total = int(valid.sum())
     try:
-        flat = torch.tensor(list(itertools.chain.from_iterable(rows)), dtype=torch.long)  # (sum of lengths,)
-    except (TypeError, ValueError, RuntimeError) as error:
+        flat = torch.from_numpy(
+            np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=total)
+        )  # (sum of lengths,)
+    except (TypeError, ValueError, OverflowError) as error:
         raise TypeError(f"{key!r} must hold integers only: {error}") from error
     padded = torch.full((len(rows), length), pad_value, dtype=torch.long)  # (b, t)
     padded[valid] = flat
@@ -150,6 +158,7 @@ class MaskedLMCollator:
     seed: int | None = None
     _generator: torch.Generator = field(init=False, repr=False, compare=False)
     _special_ids: torch.Tensor = field(init=False, repr=False, compare=False)
+    _is_special: torch.Tensor = field(init=False, repr=False, compare=False)
     _replacement_ids: torch.Tensor = field(init=False, repr=False, compare=False)
     _worker_seed: int | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -192,6 +201,9 @@ class MaskedLMCollator:
 
         special_set = {*specials, self.mask_token_id, self.pad_token_id}
         self._special_ids = torch.tensor(sorted(special_set), dtype=torch.long)
+        # A vocabulary-sized lookup table: one gather per batch instead of a set-membership search.
+        self._is_special = torch.zeros(self.vocab_size, dtype=torch.bool)
+        self._is_special[self._special_ids] = True
         replacements = [i for i in range(self.vocab_size) if i not in special_set]
         self._replacement_ids = torch.tensor(replacements, dtype=torch.long)
         if not replacements and self.random_replace_prob > 0:
@@ -287,7 +299,7 @@ class MaskedLMCollator:
         else:
             real = valid & (input_ids != self.pad_token_id)
             attention_mask = real.long()
-        candidates = real & ~torch.isin(input_ids, self._special_ids)
+        candidates = real & ~self._is_special[input_ids]
         if "special_tokens_mask" in rows:
             candidates &= _pad(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
 

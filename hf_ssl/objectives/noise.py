@@ -79,10 +79,13 @@ def select_exact_count(
     _check_counts(num_to_select, candidates.shape[0])
     scores = torch.rand(candidates.shape, generator=generator, device=candidates.device)  # (b, t)
     scores = scores.masked_fill(~candidates, _NOT_A_CANDIDATE_SCORE)
-    order = scores.argsort(dim=1)  # (b, t)
-    positions = torch.arange(candidates.shape[1], device=candidates.device).expand_as(order)  # (b, t)
-    rank = torch.empty_like(order).scatter_(1, order, positions)  # (b, t)
-    return candidates & (rank < num_to_select.to(rank.device).unsqueeze(1))
+    counts = num_to_select.to(candidates.device).clamp(max=candidates.shape[1])  # (b,)
+    most = int(counts.max()) if counts.numel() else 0
+    # The k lowest scores of each row; topk over the largest k is cheaper than a full argsort.
+    lowest = scores.topk(most, dim=1, largest=False, sorted=True).indices  # (b, k)
+    keep = torch.arange(most, device=candidates.device) < counts.unsqueeze(1)  # (b, k)
+    chosen = torch.zeros_like(candidates).scatter_(1, lowest, keep)  # (b, t)
+    return candidates & chosen
 
 
 def select_whole_words(
