@@ -14,7 +14,8 @@ Measured per model:
   (encoder-decoder models: both padded, packing them is not implemented);
 - memory: bytes of activations saved for backward in one training forward (a deterministic proxy of
   peak training memory);
-- collator (MLM models): MaskedLMCollator against DataCollatorForLanguageModeling.
+- collator (MLM models): MaskedLMCollator against DataCollatorForLanguageModeling, and both with
+  whole-word masking at 512 tokens.
 """
 
 from __future__ import annotations
@@ -209,6 +210,55 @@ def collator_throughput(rounds: int, examples: int = 2048) -> tuple[float, float
     return examples / t_ours, examples / t_theirs
 
 
+def _word_segmented_rows(
+    examples: int, length: int, generator: torch.Generator
+) -> list[tuple[list[int], list[int]]]:
+    """Random ids with word ids at ~1.3 WordPiece tokens a word (BERT's English rate)."""
+    rows = []
+    for _ in range(examples):
+        ids = torch.randint(5, 30522, (length,), generator=generator).tolist()
+        starts = torch.rand(length, generator=generator) < 1 / 1.3  # (t,)
+        starts[0] = True
+        rows.append((ids, (starts.long().cumsum(0) - 1).tolist()))
+    return rows
+
+
+def whole_word_throughput(rounds: int, examples: int = 256, length: int = MAX_LENGTH) -> tuple[float, float]:
+    """Examples per second at `length` tokens: MaskedLMCollator(whole_word_mask=True) against
+    DataCollatorForLanguageModeling(whole_word_mask=True), which reads word boundaries from
+    offset mappings (here built so that its words are exactly ours)."""
+    rows = _word_segmented_rows(examples, length, torch.Generator().manual_seed(0))
+    ours = MaskedLMCollator(
+        vocab_size=30522,
+        mask_token_id=4,
+        pad_token_id=0,
+        special_token_ids=(1, 2, 3),
+        whole_word_mask=True,
+        seed=0,
+    )
+    theirs = transformers.DataCollatorForLanguageModeling(
+        tokenizer=_bert_sized_tokenizer(), whole_word_mask=True, mlm_probability=0.15
+    )
+    our_features = [{"input_ids": ids, "word_ids": words} for ids, words in rows]
+    their_features = []
+    for ids, words in rows:
+        # A token continues a word when it starts where the previous one ended.
+        offsets, end = [], 0
+        for i, word in enumerate(words):
+            start = end if i and word == words[i - 1] else end + 1
+            offsets.append((start, start + 1))
+            end = start + 1
+        their_features.append(
+            {"input_ids": ids, "offset_mapping": offsets, "special_tokens_mask": [0] * length}
+        )
+    size = 32
+    t_ours, t_theirs = Timer(rounds).compare(
+        lambda: [ours(our_features[i : i + size]) for i in range(0, examples, size)],
+        lambda: [theirs(their_features[i : i + size]) for i in range(0, examples, size)],
+    )
+    return examples / t_ours, examples / t_theirs
+
+
 def _bert_sized_tokenizer() -> transformers.PreTrainedTokenizerBase:
     """A real transformers BERT tokenizer with BERT's 30,522-entry vocabulary layout (specials first)."""
     from tokenizers import Tokenizer, models
@@ -308,6 +358,8 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
     if objective == "mlm":
         c_ours, c_theirs = collator_throughput(rounds, examples=512 if quick else 2048)
         result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}
+        w_ours, w_theirs = whole_word_throughput(rounds, examples=64 if quick else 256)
+        result["wwm_collator_examples_per_s"] = {"hf_ssl": w_ours, "transformers": w_theirs}
     ratio = lambda key: result[key]["hf_ssl"] / result[key]["transformers"]  # noqa: E731
     result.update(
         infer_ratio=ratio("infer_tokens_per_s"),
@@ -317,20 +369,23 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
     )
     if objective == "mlm":
         result["collator_ratio"] = ratio("collator_examples_per_s")
+        result["wwm_collator_ratio"] = ratio("wwm_collator_examples_per_s")
     return result
 
 
 def markdown_table(results: list[dict[str, Any]]) -> str:
     """A README table of the ratios (hf_ssl / transformers)."""
     lines = [
-        "| model | train, fixed 8x128 | train, corpus lengths | inference | activation memory | collator |",
-        "|---|---|---|---|---|---|",
+        "| model | train, fixed 8x128 | train, corpus lengths | inference | activation memory | collator "
+        "| whole-word collator, 512 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         collator = f"{r['collator_ratio']:.1f}x" if "collator_ratio" in r else "n/a"
+        wwm = f"{r['wwm_collator_ratio']:.1f}x" if "wwm_collator_ratio" in r else "n/a"
         lines.append(
             f"| {r['model']} | {r['train_ratio_fixed']:.2f}x | {r['train_ratio_variable']:.2f}x | "
-            f"{r['infer_ratio']:.2f}x | {r['memory_ratio']:.2f}x | {collator} |"
+            f"{r['infer_ratio']:.2f}x | {r['memory_ratio']:.2f}x | {collator} | {wwm} |"
         )
     return "\n".join(lines)
 

@@ -310,7 +310,10 @@ class MaskedLMCollator:
         spans = extras.pop("span_groups", None)
         if self.whole_word_mask or spans is not None:
             if self.whole_word_mask:
-                unit_rows = [[-1 if w is None else w for w in row] for row in rows["word_ids"]]
+                # `None in row` is a C-speed scan; only rows with special tokens are rebuilt.
+                unit_rows = [
+                    [-1 if w is None else w for w in row] if None in row else row for row in rows["word_ids"]
+                ]
             else:
                 unit_rows = [[-1] * n for n in lengths]  # every token a unit of its own
             if spans is not None:

@@ -88,6 +88,32 @@ def select_exact_count(
     return candidates & chosen
 
 
+def _greedy_fill(lengths: torch.Tensor, budgets: torch.Tensor) -> torch.Tensor:
+    """BERT's skip-if-overflow greedy over words in visiting order, vectorised and exact.
+
+    lengths (b, u) in visiting order (0 = no word), budgets (b,) -> taken (b, u). Sequentially,
+    word j is taken when it fits the budget left. Every word of the longest prefix whose total fits
+    is taken at once; after the first overflow the budget left, r, is smaller than one word, and each
+    further pick is the next word no longer than r, which shrinks r: at most max-word-length rounds.
+    """
+    real = lengths > 0  # (b, u)
+    within = (lengths.cumsum(dim=1) <= budgets.unsqueeze(1)) & real  # (b, u)
+    taken = within.long().cumprod(dim=1).bool()  # (b, u): the fitting prefix
+    left = budgets - (lengths * taken).sum(dim=1)  # (b,)
+    last = taken.sum(dim=1) - 1  # (b,) index of the last word considered
+    positions = torch.arange(lengths.shape[1], device=lengths.device)  # (u,)
+    while True:
+        fits = real & (positions > last.unsqueeze(1)) & (lengths <= left.unsqueeze(1))  # (b, u)
+        has = fits.any(dim=1)  # (b,)
+        if not bool(has.any()):
+            return taken
+        pick = fits.long().argmax(dim=1)  # (b,) the first word that fits, per row
+        rows = has.nonzero().squeeze(1)
+        taken[rows, pick[rows]] = True
+        left[rows] -= lengths[rows, pick[rows]]
+        last[rows] = pick[rows]
+
+
 def select_whole_words(
     word_ids: torch.Tensor,
     candidates: torch.Tensor,
@@ -128,22 +154,8 @@ def select_whole_words(
     scores = torch.rand(unit_lengths.shape, generator=generator, device=candidates.device)  # (b, u)
     scores = scores.masked_fill(unit_lengths == 0, _NOT_A_CANDIDATE_SCORE)
     order = scores.argsort(dim=1)  # (b, u): words in visiting order, padding words last
-    lengths_in_order = unit_lengths.gather(1, order).tolist()
-    budgets = num_to_select.tolist()
-
-    # The skip-if-overflow greedy is sequential; plain lists beat u tiny tensor ops per step.
-    taken_in_order = []
-    for lengths, budget in zip(lengths_in_order, budgets, strict=True):
-        taken = [False] * num_units
-        for rank, word_length in enumerate(lengths):
-            if word_length == 0 or budget <= 0:
-                break
-            if word_length <= budget:
-                taken[rank] = True
-                budget -= word_length
-        taken_in_order.append(taken)
-
-    taken_sorted = torch.tensor(taken_in_order, dtype=torch.bool, device=candidates.device)  # (b, u)
+    lengths_in_order = unit_lengths.gather(1, order)  # (b, u)
+    taken_sorted = _greedy_fill(lengths_in_order, num_to_select.to(candidates.device))  # (b, u)
     chosen = torch.zeros_like(taken_sorted).scatter_(1, order, taken_sorted)  # (b, u)
     return candidates & chosen.gather(1, unit)  # (b, t)
 

@@ -206,3 +206,34 @@ def test_random_replacements_come_only_from_replacement_ids():
 def test_invalid_sampler_arguments_raise_with_the_value(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
         call()
+
+
+def _sequential_greedy(lengths: list[int], budget: int) -> list[bool]:
+    """BERT's loop (create_pretraining_data.py:379-380), word by word."""
+    taken = [False] * len(lengths)
+    for rank, length in enumerate(lengths):
+        if length == 0 or budget <= 0:
+            break
+        if length <= budget:
+            taken[rank] = True
+            budget -= length
+    return taken
+
+
+@given(
+    st.lists(
+        st.tuples(st.lists(st.integers(1, 6), min_size=0, max_size=30), st.integers(-1, 40)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_vectorised_greedy_fill_equals_berts_sequential_loop(rows):
+    from hf_ssl.objectives.noise import _greedy_fill
+
+    width = max(len(lengths) for lengths, _ in rows)
+    padded = torch.tensor([lengths + [0] * (width - len(lengths)) for lengths, _ in rows], dtype=torch.long)
+    budgets = torch.tensor([budget for _, budget in rows])
+    expected = [
+        _sequential_greedy(row, budget) for row, budget in zip(padded.tolist(), budgets.tolist(), strict=True)
+    ]
+    assert _greedy_fill(padded.reshape(len(rows), width), budgets).tolist() == expected
