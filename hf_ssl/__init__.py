@@ -56,6 +56,13 @@ from .models.electra import (
     ElectraModel,
 )
 from .models.electra import convert_electra as _convert_electra  # noqa: F401
+from .models.elmo import (
+    ElmoConfig,
+    ElmoForPreTraining,
+    ElmoForSequenceClassification,
+    ElmoForTokenClassification,
+    ElmoModel,
+)
 from .models.gpt import (
     GPTConfig,
     GPTForMultipleChoice,
@@ -76,6 +83,7 @@ from .models.roberta import (
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
 from .objectives import (
     CausalLMCollator,
+    CharLMCollator,
     GPTTaskCollator,
     MaskedLMCollator,
     SentencePairCollator,
@@ -124,6 +132,12 @@ AUTO_CLASSES = {
         AutoModelForTokenClassification: ElectraForTokenClassification,
         AutoModelForQuestionAnswering: ElectraForQuestionAnswering,
     },
+    ElmoConfig: {
+        AutoModel: ElmoModel,
+        AutoModelForPreTraining: ElmoForPreTraining,
+        AutoModelForTokenClassification: ElmoForTokenClassification,
+        AutoModelForSequenceClassification: ElmoForSequenceClassification,
+    },
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForPreTraining: GPTLMHeadModel,
@@ -169,6 +183,7 @@ __all__ = [
     "BertForTokenClassification",
     "BertModel",
     "CausalLMCollator",
+    "CharLMCollator",
     "ComponentLossCallback",
     "ElectraConfig",
     "ElectraForMaskedLM",
@@ -178,6 +193,11 @@ __all__ = [
     "ElectraForSequenceClassification",
     "ElectraForTokenClassification",
     "ElectraModel",
+    "ElmoConfig",
+    "ElmoForPreTraining",
+    "ElmoForSequenceClassification",
+    "ElmoForTokenClassification",
+    "ElmoModel",
     "GPTConfig",
     "GPTForMultipleChoice",
     "GPTForSequenceClassification",
