@@ -25,6 +25,7 @@ C LSTM cell width, L LSTM layers, V word vocabulary, D = 2P ELMo width.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -128,23 +129,40 @@ class ElmoPreTrainedModel(AtomicSaveMixin, PreTrainedModel):
     supports_gradient_checkpointing = False
     _no_split_modules: ClassVar[list[str]] = ["ElmoBiLM"]
 
+    def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
+        # transformers skips, in custom code, every module without parameters of its own (Highway,
+        # ProjectedLSTM, ...), so their inits below would never run. _init_weights only writes through
+        # transformers.initialization helpers or checks `_is_hf_initialized`, so loaded weights are safe.
+        super()._initialize_weights(module, is_custom_code=False)
+
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
+        """bilm-tf's initialisers (bilm/training.py), so a fresh model trains like the reference."""
         super()._init_weights(module)
         # nn.Module.apply visits children first, so these override the generic Linear/Embedding init.
         if isinstance(module, CharacterCNN):
-            init.uniform_(module.embedding.weight, -1.0, 1.0)  # bilm-tf char_embed init
+            init.uniform_(module.embedding.weight, -1.0, 1.0)
             if not getattr(module.embedding.weight, "_is_hf_initialized", False):
                 module.embedding.weight[0].zero_()  # id 0 is a padding word: no character
+            for conv in module.convolutions:  # relu CNN: N(0, 1 / (width * d))
+                init.normal_(conv.weight, 0.0, math.sqrt(1.0 / (conv.kernel_size[0] * conv.in_channels)))
         elif isinstance(module, Highway):
+            for linear in (*module.transforms, *module.gates):
+                init.normal_(linear.weight, 0.0, math.sqrt(1.0 / linear.in_features))
             for gate in module.gates:
                 init.constant_(gate.bias, TRANSFORM_GATE_BIAS)
+        elif isinstance(module, ElmoTokenEncoder):
+            init.normal_(module.projection.weight, 0.0, math.sqrt(1.0 / module.projection.in_features))
         elif isinstance(module, ProjectedLSTM):
+            for linear in (module.input_linear, module.state_linear, module.projection):
+                init.xavier_uniform_(linear.weight)  # TF's LSTMCell default (glorot uniform)
             if not getattr(module.state_linear.bias, "_is_hf_initialized", False):
                 module.reset_forget_bias(FORGET_GATE_BIAS)
         elif isinstance(module, ScalarMix):
             init.zeros_(module.weights)
             init.ones_(module.gamma)
+        elif isinstance(module, ElmoForPreTraining):
+            init.normal_(module.softmax.weight, 0.0, 1.0 / math.sqrt(module.softmax.in_features))
 
     def _bilm_owner(self) -> ElmoModel:
         return self if isinstance(self, ElmoModel) else self.elmo  # type: ignore[attr-defined,return-value]
@@ -356,13 +374,18 @@ class _ElmoTaskModel(ElmoPreTrainedModel):
         self.dropout = nn.Dropout(config.representation_dropout)
         self.classifier = nn.Linear(config.output_dim, config.num_labels)
         self.post_init()
-        if config.freeze_bilm:
+        self._freeze_bilm()
+
+    def _freeze_bilm(self) -> None:
+        if self.config.freeze_bilm:
             self.elmo.bilm.requires_grad_(False)
+            self.elmo.bilm.eval()
 
     def train(self, mode: bool = True) -> _ElmoTaskModel:
+        # from_pretrained replaces the parameters (requires_grad back to True) and ends with eval():
+        # freezing again here keeps a loaded biLM frozen too.
         super().train(mode)
-        if self.config.freeze_bilm:
-            self.elmo.bilm.eval()
+        self._freeze_bilm()
         return self
 
     def _representation(
