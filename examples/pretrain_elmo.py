@@ -59,9 +59,8 @@ def main() -> None:
         dropout=0.1,
     )
     model = hf_ssl.ElmoForPreTraining(config)
-    print(
-        "held-out perplexity before (forward, backward): %.0f, %.0f" % perplexities(model, collator, held_out)
-    )
+    forward, backward = perplexities(model, collator, held_out)
+    print(f"held-out perplexity before (forward, backward): {forward:.0f}, {backward:.0f}")
     training = TrainingArguments(
         args.output,
         max_steps=args.steps,
@@ -75,9 +74,8 @@ def main() -> None:
         remove_unused_columns=False,  # the collator reads the raw word lists
     )
     Trainer(model=model, args=training, train_dataset=train, data_collator=collator).train()
-    print(
-        "held-out perplexity after (forward, backward): %.0f, %.0f" % perplexities(model, collator, held_out)
-    )
+    forward, backward = perplexities(model, collator, held_out)
+    print(f"held-out perplexity after (forward, backward): {forward:.0f}, {backward:.0f}")
     model.save_pretrained(args.output)
     Path(args.output, "vocab.txt").write_text("\n".join(vocab) + "\n")  # bilm-tf's vocabulary format
 
