@@ -57,7 +57,7 @@ class CharacterCNN(nn.Module):
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation={activation!r}; expected one of {sorted(ACTIVATIONS)}")
         self.filters = validate_filters(filters)
-        self.activation = ACTIVATIONS[activation]
+        self.activation: Callable[[torch.Tensor], torch.Tensor] = ACTIVATIONS[activation]
         self.embedding = nn.Embedding(num_characters, embedding_dim, padding_idx=padding_idx)
         self.convolutions = nn.ModuleList(
             nn.Conv1d(embedding_dim, count, kernel_size=width) for width, count in self.filters

@@ -13,6 +13,8 @@ Shapes: n positions (any leading dims), D width.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -37,7 +39,7 @@ class Highway(nn.Module):
             raise ValueError(f"num_layers={num_layers}; expected >= 0")
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation={activation!r}; expected one of {sorted(ACTIVATIONS)}")
-        self.activation = ACTIVATIONS[activation]
+        self.activation: Callable[[torch.Tensor], torch.Tensor] = ACTIVATIONS[activation]
         self.transforms = nn.ModuleList(nn.Linear(dim, dim) for _ in range(num_layers))
         self.gates = nn.ModuleList(nn.Linear(dim, dim) for _ in range(num_layers))
         self.reset_gate_biases()
@@ -45,6 +47,7 @@ class Highway(nn.Module):
     def reset_gate_biases(self, value: float = TRANSFORM_GATE_BIAS) -> None:
         with torch.no_grad():
             for gate in self.gates:
+                assert isinstance(gate, nn.Linear)
                 gate.bias.fill_(value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

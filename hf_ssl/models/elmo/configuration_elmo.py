@@ -114,6 +114,11 @@ class ElmoConfig(PreTrainedConfig):
         super().__post_init__(**kwargs)
 
     @property
+    def char_filters(self) -> list[tuple[int, int]]:
+        """filters as validated (width, count) pairs."""
+        return validate_filters(self.filters or ORIGINAL_FILTERS)
+
+    @property
     def num_representation_layers(self) -> int:
         """L + 1 layers [x; x], [h_1f; h_1b], ... (2L + 1 distinct representations per token)."""
         return self.n_layers + 1

@@ -114,7 +114,7 @@ def bilm_weight_table(config: ElmoConfig) -> list[tuple[str, str, Transform]]:
     table: list[tuple[str, str, Transform]] = [
         ("token_encoder.char_cnn.embedding.weight", "char_embed", _char_embed)
     ]
-    for i in range(len(config.filters)):
+    for i in range(len(config.char_filters)):
         table.append((f"token_encoder.char_cnn.convolutions.{i}.weight", f"CNN/W_cnn_{i}", _conv))
         table.append((f"token_encoder.char_cnn.convolutions.{i}.bias", f"CNN/b_cnn_{i}", lambda t: t[0]))
     for k in range(config.n_highway):

@@ -37,6 +37,7 @@ from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput, TokenClassifierOutput
 from transformers.utils import ModelOutput
 
+from ...constants import IGNORE_INDEX
 from ...heads import cross_entropy, sequence_classification_loss
 from ...io import AtomicSaveMixin
 from ...layers.char_cnn import CharacterCNN
@@ -56,7 +57,7 @@ class ElmoTokenEncoder(nn.Module):
     def __init__(self, config: ElmoConfig) -> None:
         super().__init__()
         self.char_cnn = CharacterCNN(
-            config.n_characters, config.char_embedding_dim, config.filters, config.char_activation
+            config.n_characters, config.char_embedding_dim, config.char_filters, config.char_activation
         )
         # bilm-tf's highway transform is always relu, whatever the CNN activation (model.py:417-420).
         self.highway = Highway(self.char_cnn.output_dim, config.n_highway, activation="relu")
@@ -72,18 +73,22 @@ class ElmoBiLM(nn.Module):
     def __init__(self, config: ElmoConfig) -> None:
         super().__init__()
         self.token_encoder = ElmoTokenEncoder(config)
-        stack = {
-            "num_layers": config.n_layers,
-            "input_size": config.projection_dim,
-            "cell_size": config.lstm_dim,
-            "projection_size": config.projection_dim,
-            "cell_clip": config.cell_clip,
-            "proj_clip": config.proj_clip,
-            "skip_connections": config.use_skip_connections,
-            "dropout": config.dropout,
-        }
-        self.forward_lstm = LSTMStack(**stack)
-        self.backward_lstm = LSTMStack(**stack, reverse=True)
+        self.forward_lstm = self._stack(config, reverse=False)
+        self.backward_lstm = self._stack(config, reverse=True)
+
+    @staticmethod
+    def _stack(config: ElmoConfig, reverse: bool) -> LSTMStack:
+        return LSTMStack(
+            config.n_layers,
+            config.projection_dim,
+            config.lstm_dim,
+            config.projection_dim,
+            cell_clip=config.cell_clip,
+            proj_clip=config.proj_clip,
+            skip_connections=config.use_skip_connections,
+            dropout=config.dropout,
+            reverse=reverse,
+        )
 
     def forward(
         self, char_ids: torch.Tensor, mask: torch.Tensor, lstm_states: LSTMStates | None = None
@@ -145,11 +150,13 @@ class ElmoPreTrainedModel(AtomicSaveMixin, PreTrainedModel):
             if not getattr(module.embedding.weight, "_is_hf_initialized", False):
                 module.embedding.weight[0].zero_()  # id 0 is a padding word: no character
             for conv in module.convolutions:  # relu CNN: N(0, 1 / (width * d))
+                assert isinstance(conv, nn.Conv1d)
                 init.normal_(conv.weight, 0.0, math.sqrt(1.0 / (conv.kernel_size[0] * conv.in_channels)))
         elif isinstance(module, Highway):
             for linear in (*module.transforms, *module.gates):
                 init.normal_(linear.weight, 0.0, math.sqrt(1.0 / linear.in_features))
             for gate in module.gates:
+                assert isinstance(gate, nn.Linear)
                 init.constant_(gate.bias, TRANSFORM_GATE_BIAS)
         elif isinstance(module, ElmoTokenEncoder):
             init.normal_(module.projection.weight, 0.0, math.sqrt(1.0 / module.projection.in_features))
@@ -248,12 +255,13 @@ class ElmoModel(ElmoPreTrainedModel):
 
     def encode_with_boundaries(
         self,
-        input_ids: torch.Tensor,
+        input_ids: torch.Tensor | None,
         attention_mask: torch.Tensor | None = None,
         lstm_states: LSTMStates | None = None,
     ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor, LSTMStates]:
         """Run the biLM over `<S> w </S>`: L + 1 layers (b, T, D), mask (b, T), word mask (b, t), states."""
         mask = validate_char_inputs(input_ids, attention_mask, self.config)
+        assert input_ids is not None
         bilm = self.bilm
         bos, eos = (ids.to(input_ids.device) for ids in sentence_boundary_char_ids(input_ids.shape[-1]))
         char_ids, boundary_mask = add_sentence_boundaries(input_ids, mask, bos, eos)  # (b, T, c), (b, T)
@@ -274,7 +282,7 @@ class ElmoModel(ElmoPreTrainedModel):
         """input_ids: character ids (b, t, c); attention_mask (b, t), derived from the ids if absent."""
         layers, boundary_mask, mask, states = self.encode_with_boundaries(
             input_ids, attention_mask, lstm_states
-        )  # type: ignore[arg-type]
+        )
         # Mix before stripping, as AllenNLP: with do_layer_norm the statistics include <S> and </S>.
         mixes = tuple(
             remove_sentence_boundaries(mix(layers, boundary_mask), mask) for mix in self.scalar_mixes
@@ -333,7 +341,7 @@ class ElmoForPreTraining(ElmoPreTrainedModel):
         return_dict: bool | None = None,
         **kwargs: Any,
     ) -> ElmoForPreTrainingOutput | tuple[Any, ...]:
-        layers, boundary_mask, _, _ = self.elmo.encode_with_boundaries(input_ids, attention_mask, lstm_states)  # type: ignore[arg-type]
+        layers, boundary_mask, _, _ = self.elmo.encode_with_boundaries(input_ids, attention_mask, lstm_states)
         top = self.dropout(layers[-1])  # (b, T, D)
         forward_states, backward_states = top.chunk(2, dim=-1)  # 2 x (b, T, P)
         forward_logits = self.softmax(forward_states)  # (b, T, V)
@@ -395,11 +403,18 @@ class _ElmoTaskModel(ElmoPreTrainedModel):
         mask = validate_char_inputs(input_ids, attention_mask, self.config)
         return self.dropout(out.elmo_representations[0]), mask, out  # (b, t, D)
 
-    def _regularised(self, loss: torch.Tensor | None) -> torch.Tensor | None:
-        if loss is None or self.config.scalar_mix_l2_coef == 0:
+    def _regularised(
+        self, loss: torch.Tensor | None, labels: torch.Tensor | None, num_items_in_batch: Any
+    ) -> torch.Tensor | None:
+        """loss + λ Σ w², the penalty shared across micro-batches by their label counts when Trainer
+        accumulates (it then sums the micro-batch losses), so each optimizer step adds it once."""
+        if loss is None or labels is None or self.config.scalar_mix_l2_coef == 0:
             return loss
-        penalty = sum(mix.l2_penalty() for mix in self.elmo.scalar_mixes)
-        return loss + self.config.scalar_mix_l2_coef * penalty
+        share: torch.Tensor | float = 1.0
+        if num_items_in_batch is not None:
+            share = labels.ne(IGNORE_INDEX).sum() / torch.as_tensor(num_items_in_batch, device=loss.device)
+        penalty = sum(mix.l2_penalty() for mix in self.elmo.scalar_mixes if isinstance(mix, ScalarMix))
+        return loss + self.config.scalar_mix_l2_coef * share * penalty
 
 
 class ElmoForTokenClassification(_ElmoTaskModel):
@@ -418,7 +433,9 @@ class ElmoForTokenClassification(_ElmoTaskModel):
         logits = self.classifier(representation)  # (b, t, num_labels)
         loss = None if labels is None else cross_entropy(logits, labels, num_items_in_batch)
         output = TokenClassifierOutput(
-            loss=self._regularised(loss), logits=logits, hidden_states=out.hidden_states
+            loss=self._regularised(loss, labels, num_items_in_batch),
+            logits=logits,
+            hidden_states=out.hidden_states,
         )
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
@@ -456,7 +473,9 @@ class ElmoForSequenceClassification(_ElmoTaskModel):
                 logits, labels, self.config.problem_type, num_items_in_batch
             )
         output = SequenceClassifierOutput(
-            loss=self._regularised(loss), logits=logits, hidden_states=out.hidden_states
+            loss=self._regularised(loss, labels, num_items_in_batch),
+            logits=logits,
+            hidden_states=out.hidden_states,
         )
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
