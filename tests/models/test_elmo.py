@@ -166,6 +166,22 @@ def test_from_bilm_tf_builds_task_heads_with_the_loaded_bilm(reference_fixtures)
         assert not q.requires_grad
 
 
+def test_from_bilm_tf_is_strict_about_the_weight_file(reference_fixtures, tmp_path):
+    import shutil
+
+    import h5py
+
+    options = reference_fixtures / "options.json"
+    extra = tmp_path / "extra.hdf5"
+    shutil.copy(reference_fixtures / "lm_weights.hdf5", extra)
+    with h5py.File(extra, "a") as handle:
+        handle["softmax/W"] = np.zeros((3, 16), dtype="float32")
+    with pytest.raises(ValueError, match="softmax/W"):
+        hf_ssl.ElmoModel.from_bilm_tf(options, extra)
+    with pytest.raises(ValueError, match="CNN_high_2/W_transform"):
+        hf_ssl.ElmoModel.from_bilm_tf(options, reference_fixtures / "lm_weights.hdf5", n_highway=3)
+
+
 # --- the model on tiny random weights -------------------------------------------------------------
 
 
