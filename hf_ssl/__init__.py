@@ -66,6 +66,13 @@ from .models.electra import (
     ElectraModel,
 )
 from .models.electra import convert_electra as _convert_electra  # noqa: F401
+from .models.elmo import (
+    ElmoConfig,
+    ElmoForPreTraining,
+    ElmoForSequenceClassification,
+    ElmoForTokenClassification,
+    ElmoModel,
+)
 from .models.gpt import (
     GPTConfig,
     GPTForMultipleChoice,
@@ -90,6 +97,7 @@ from .models.t5 import T5Config, T5EncoderModel, T5ForConditionalGeneration, T5M
 from .models.t5 import convert_t5 as _convert_t5  # noqa: F401
 from .objectives import (
     CausalLMCollator,
+    CharLMCollator,
     GPTTaskCollator,
     MaskedLMCollator,
     SentencePairCollator,
@@ -155,6 +163,12 @@ AUTO_CLASSES = {
         AutoModelForPreTraining: PrefixLMForCausalLM,
         AutoModelForCausalLM: PrefixLMForCausalLM,
     },
+    ElmoConfig: {
+        AutoModel: ElmoModel,
+        AutoModelForPreTraining: ElmoForPreTraining,
+        AutoModelForTokenClassification: ElmoForTokenClassification,
+        AutoModelForSequenceClassification: ElmoForSequenceClassification,
+    },
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForPreTraining: GPTLMHeadModel,
@@ -211,6 +225,7 @@ __all__ = [
     "BertForTokenClassification",
     "BertModel",
     "CausalLMCollator",
+    "CharLMCollator",
     "ComponentLossCallback",
     "ElectraConfig",
     "ElectraForMaskedLM",
@@ -220,6 +235,11 @@ __all__ = [
     "ElectraForSequenceClassification",
     "ElectraForTokenClassification",
     "ElectraModel",
+    "ElmoConfig",
+    "ElmoForPreTraining",
+    "ElmoForSequenceClassification",
+    "ElmoForTokenClassification",
+    "ElmoModel",
     "GPTConfig",
     "GPTForMultipleChoice",
     "GPTForSequenceClassification",

@@ -1,6 +1,7 @@
 """Pretraining objectives as collators: pure data (token ids in, tensors out), never a model import."""
 
 from hf_ssl.objectives.causal_lm import CausalLMCollator
+from hf_ssl.objectives.char_lm import CharLMCollator, batch_to_char_ids, build_word_vocab
 from hf_ssl.objectives.gpt_tasks import GPT_TASK_TOKENS, GPTTaskCollator
 from hf_ssl.objectives.masked_lm import MaskedLMCollator
 from hf_ssl.objectives.noise import (
@@ -20,13 +21,16 @@ __all__ = [
     "GPT_TASK_TOKENS",
     "PAIR_LABEL_KEYS",
     "CausalLMCollator",
+    "CharLMCollator",
     "GPTTaskCollator",
     "MaskedLMCollator",
     "PackingCollator",
     "SentencePairCollator",
     "apply_mask_replace",
+    "batch_to_char_ids",
     "bert_num_to_predict",
     "build_sentence_pair_examples",
+    "build_word_vocab",
     "pack_batch",
     "select_exact_count",
     "select_whole_words",
