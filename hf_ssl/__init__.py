@@ -45,6 +45,7 @@ from .models.bert import (
     BertModel,
 )
 from .models.bert import convert_bert as _convert_bert  # noqa: F401  (registers the weight maps)
+from .models.cbow import CBOWConfig, CBOWForPreTraining, CBOWModel
 from .models.electra import (
     ElectraConfig,
     ElectraForMaskedLM,
@@ -76,6 +77,7 @@ from .models.roberta import (
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
 from .objectives import (
     CausalLMCollator,
+    CBOWCollator,
     GPTTaskCollator,
     MaskedLMCollator,
     SentencePairCollator,
@@ -124,6 +126,10 @@ AUTO_CLASSES = {
         AutoModelForTokenClassification: ElectraForTokenClassification,
         AutoModelForQuestionAnswering: ElectraForQuestionAnswering,
     },
+    CBOWConfig: {
+        AutoModel: CBOWModel,
+        AutoModelForPreTraining: CBOWForPreTraining,
+    },
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForPreTraining: GPTLMHeadModel,
@@ -168,6 +174,10 @@ __all__ = [
     "BertForSequenceClassification",
     "BertForTokenClassification",
     "BertModel",
+    "CBOWCollator",
+    "CBOWConfig",
+    "CBOWForPreTraining",
+    "CBOWModel",
     "CausalLMCollator",
     "ComponentLossCallback",
     "ElectraConfig",

@@ -11,6 +11,7 @@ from hf_ssl.data.corpus import (
 from hf_ssl.data.tokenizers import (
     train_byte_level_bpe_tokenizer,
     train_gpt2_tokenizer,
+    train_word_level_tokenizer,
     train_wordpiece_tokenizer,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "split_sentences",
     "train_byte_level_bpe_tokenizer",
     "train_gpt2_tokenizer",
+    "train_word_level_tokenizer",
     "train_wordpiece_tokenizer",
 ]
