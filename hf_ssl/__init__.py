@@ -75,6 +75,7 @@ from .models.roberta import (
     RobertaModel,
 )
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
+from .models.taglm import TagLMConfig, TagLMForTokenClassification
 from .objectives import (
     CausalLMCollator,
     CBOWCollator,
@@ -136,6 +137,9 @@ AUTO_CLASSES = {
         AutoModelForCausalLM: GPTLMHeadModel,
         AutoModelForSequenceClassification: GPTForSequenceClassification,
         AutoModelForMultipleChoice: GPTForMultipleChoice,
+    },
+    TagLMConfig: {
+        AutoModelForTokenClassification: TagLMForTokenClassification,
     },
 }
 
@@ -203,6 +207,8 @@ __all__ = [
     "RobertaForTokenClassification",
     "RobertaModel",
     "SentencePairCollator",
+    "TagLMConfig",
+    "TagLMForTokenClassification",
     "build_sentence_pair_examples",
     "from_transformers",
     "get_config",

@@ -38,8 +38,13 @@ def _split(label: str) -> tuple[str, str]:
     return prefix, kind
 
 
-def allowed_transitions(labels: list[str], scheme: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Which tags may start, follow each other and end, under BIO or IOBES: (L,), (L, L), (L,) bools.
+Constraints = tuple[list[bool], list[list[bool]], list[bool]]
+"""(may start (L,), may follow [from][to] (L, L), may end (L,)) as plain lists, so they can be built
+while transformers constructs a model on the meta device."""
+
+
+def allowed_transitions(labels: list[str], scheme: str) -> Constraints:
+    """Which tags may start, follow each other and end, under BIO or IOBES.
 
     BIO: I-X only after B-X or I-X, and never first. IOBES additionally: B-X and I-X must continue
     with I-X or E-X; a sequence ends only on O, E-X or S-X.
@@ -54,30 +59,27 @@ def allowed_transitions(labels: list[str], scheme: str) -> tuple[torch.Tensor, t
                 f"label {label!r} is not a {scheme} label (expected O or one of {prefixes}-TYPE)"
             )
     opens = {"BIO": "BO", "IOBES": "BSO"}[scheme]  # prefixes that may follow anything complete
-    start = torch.tensor([p in opens for p, _ in parts])
-    end = torch.tensor([p in ("BIO" if scheme == "BIO" else "ESO") for p, _ in parts])
-    transitions = torch.zeros(len(labels), len(labels), dtype=torch.bool)
-    for i, (p, k) in enumerate(parts):
-        for j, (q, m) in enumerate(parts):
+    start = [p in opens for p, _ in parts]
+    end = [p in ("BIO" if scheme == "BIO" else "ESO") for p, _ in parts]
+    transitions = []
+    for p, k in parts:
+        row = []
+        for q, m in parts:
             inside = p in "BI" and k == m  # the next tag may continue an open entity of the same type
             if scheme == "BIO":
-                ok = q in "BO" or (q == "I" and inside)
+                row.append(q in "BO" or (q == "I" and inside))
             elif p in "BI":
-                ok = q in "IE" and k == m
+                row.append(q in "IE" and k == m)
             else:
-                ok = q in "BSO"
-            transitions[i, j] = ok
+                row.append(q in "BSO")
+        transitions.append(row)
     return start, transitions, end
 
 
 class LinearChainCRF(nn.Module):
     """CRF over `num_tags` tags with learned start, end and transition scores."""
 
-    def __init__(
-        self,
-        num_tags: int,
-        constraints: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
-    ) -> None:
+    def __init__(self, num_tags: int, constraints: Constraints | None = None) -> None:
         super().__init__()
         if num_tags < 1:
             raise ValueError(f"num_tags={num_tags}; expected >= 1")
@@ -85,23 +87,33 @@ class LinearChainCRF(nn.Module):
         self.start_transitions = nn.Parameter(torch.zeros(num_tags))
         self.end_transitions = nn.Parameter(torch.zeros(num_tags))
         self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))  # [from, to]
-        start, transitions, end = constraints or (
-            torch.ones(num_tags, dtype=torch.bool),
-            torch.ones(num_tags, num_tags, dtype=torch.bool),
-            torch.ones(num_tags, dtype=torch.bool),
-        )
-        if (
-            start.shape != (num_tags,)
-            or transitions.shape != (num_tags, num_tags)
-            or end.shape != (num_tags,)
-        ):
-            raise ValueError(
-                f"constraints must have shapes ({num_tags},), ({num_tags}, {num_tags}), ({num_tags},)"
-            )
+        if constraints is not None:
+            start, transitions, end = constraints
+            if len(start) != num_tags or len(end) != num_tags or any(len(r) != num_tags for r in transitions):
+                raise ValueError(
+                    f"constraints must be lists of {num_tags}, {num_tags} x {num_tags} and {num_tags} bools"
+                )
+        # Kept as Python lists: `reset_penalties` refills the buffers from them once real memory
+        # exists (transformers' from_pretrained builds the model on the meta device first).
+        self.constraints = constraints
         # Derived from the label set, so not saved: the config rebuilds them.
-        self.register_buffer("start_penalty", (~start).float() * IMPOSSIBLE, persistent=False)
-        self.register_buffer("transition_penalty", (~transitions).float() * IMPOSSIBLE, persistent=False)
-        self.register_buffer("end_penalty", (~end).float() * IMPOSSIBLE, persistent=False)
+        self.register_buffer("start_penalty", torch.zeros(num_tags), persistent=False)
+        self.register_buffer("transition_penalty", torch.zeros(num_tags, num_tags), persistent=False)
+        self.register_buffer("end_penalty", torch.zeros(num_tags), persistent=False)
+        self.reset_penalties()
+
+    @torch.no_grad()
+    def reset_penalties(self) -> None:
+        """Fill the constraint buffers (IMPOSSIBLE where forbidden); models call it from `_init_weights`."""
+        buffers = (self.start_penalty, self.transition_penalty, self.end_penalty)
+        if self.start_penalty.is_meta:
+            return
+        for buffer, allowed in zip(buffers, self.constraints or (None, None, None), strict=True):
+            if allowed is None:
+                buffer.zero_()
+            else:
+                forbidden = ~torch.tensor(allowed, dtype=torch.bool, device=buffer.device)
+                buffer.copy_(forbidden.to(buffer.dtype) * IMPOSSIBLE)
 
     def _scores(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         return (

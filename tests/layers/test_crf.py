@@ -95,11 +95,11 @@ def test_likelihood_gradients_are_finite_and_reach_every_parameter():
 @torch.no_grad()
 def test_bio_constraints_forbid_inside_tags_after_outside_and_at_the_start():
     labels = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
-    start, transitions, end = allowed_transitions(labels, "BIO")
+    start, transitions, end = (torch.tensor(c) for c in allowed_transitions(labels, "BIO"))
     assert start.tolist() == [True, True, False, True, False]
     assert not transitions[0, 2] and transitions[1, 2] and transitions[2, 2] and not transitions[1, 4]
     assert bool(end.all())
-    crf = LinearChainCRF(len(labels), (start, transitions, end))
+    crf = LinearChainCRF(len(labels), allowed_transitions(labels, "BIO"))
     emissions = torch.zeros(1, 3, len(labels))
     emissions[0, :, 2] = 5.0  # the emissions alone want I-PER everywhere
     best, _ = crf.viterbi_decode(emissions)
@@ -110,7 +110,7 @@ def test_bio_constraints_forbid_inside_tags_after_outside_and_at_the_start():
 
 def test_iobes_constraints():
     labels = ["O", "B-X", "I-X", "E-X", "S-X"]
-    start, transitions, end = allowed_transitions(labels, "IOBES")
+    start, transitions, end = (torch.tensor(c) for c in allowed_transitions(labels, "IOBES"))
     assert start.tolist() == [True, True, False, False, True]
     assert end.tolist() == [True, False, False, True, True]
     assert transitions[1].tolist() == [False, False, True, True, False]  # B-X -> I-X | E-X
