@@ -228,6 +228,14 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
                 model.word_embeddings.weight.copy_(word_vectors)
         return model
 
+    @classmethod
+    def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
+        loaded = super().from_pretrained(*args, **kwargs)
+        # Loading swaps in fresh Parameters (requires_grad=True): freeze the LM again.
+        model = loaded[0] if isinstance(loaded, tuple) else loaded
+        model.lm.requires_grad_(False)
+        return loaded
+
     def train(self, mode: bool = True) -> TagLMForTokenClassification:
         super().train(mode)
         self.lm.eval()  # frozen: the LM's dropout stays off while the tagger trains (§2.3)
