@@ -18,6 +18,7 @@ from hf_ssl.analysis import analogy, nearest_neighbours
 from hf_ssl.data import iter_texts, load_default_corpus, train_word_level_tokenizer
 
 logger = logging.getLogger("cbow_neighbours")
+NO_LENGTH_LIMIT = 1_000_000
 QUERIES = ("whale", "ship", "sea", "captain", "boat", "three")
 
 
@@ -30,7 +31,10 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     sentences = list(iter_texts(load_default_corpus()))
-    tokenizer = train_word_level_tokenizer(sentences, vocab_size=args.vocab_size, min_frequency=3)
+    # No positions in CBOW: a long sentence is fine, so lift the tokenizer's length warning.
+    tokenizer = train_word_level_tokenizer(
+        sentences, vocab_size=args.vocab_size, min_frequency=3, model_max_length=NO_LENGTH_LIMIT
+    )
     documents = [ids for ids in tokenizer(sentences, add_special_tokens=False)["input_ids"] if len(ids) > 1]
     collator = hf_ssl.CBOWCollator.from_tokenizer(
         tokenizer, documents, window=5, num_negatives=5, subsample_threshold=1e-3, seed=0

@@ -239,3 +239,11 @@ def test_bad_inputs_raise_with_the_problem(tokenizer):
         hf_ssl.TagLMForTokenClassification.from_lm(tiny_lm("bert", 100), tokenizer, LABELS)
     with pytest.raises(ValueError, match="rnn_type='rnn'"):
         hf_ssl.TagLMConfig(rnn_type="rnn")
+
+
+def test_from_lm_takes_a_head_model_and_copies_its_encoder(tokenizer):
+    torch.manual_seed(0)
+    head = hf_ssl.BertForMaskedLM(tiny_lm("bert", len(tokenizer)).config)
+    model = hf_ssl.TagLMForTokenClassification.from_lm(head, tokenizer, LABELS, **SIZES)
+    for name, value in head.bert.state_dict().items():
+        assert torch.equal(model.lm.state_dict()[name], value), name

@@ -23,6 +23,7 @@ F char filters, W word embedding, H RNN units per direction, D LM state width, L
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,8 @@ from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
 from ..bert.modeling_bert import validate_input_ids
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
+
+logger = logging.getLogger(__name__)
 
 CHAR_PAD = 0
 CHAR_VOCAB_SIZE = 257
@@ -209,7 +212,15 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             **config_kwargs,
         )
         model = cls(config)
-        model.lm.load_state_dict(lm.state_dict())
+        # A head's encoder may lack parts the bare Auto model has (BertForMaskedLM's encoder has no
+        # pooler); those parts never reach last_hidden_state, so only unexpected keys are an error.
+        result = model.lm.load_state_dict(lm.state_dict(), strict=False)
+        if result.unexpected_keys:
+            raise ValueError(
+                f"the LM has weights the rebuilt {type(model.lm).__name__} lacks: {result.unexpected_keys}"
+            )
+        if result.missing_keys:
+            logger.info("LM provider lacks %s; left at their initial values (unused)", result.missing_keys)
         tokens = tokenizer.convert_ids_to_tokens(list(range(vocab_size)))
         specials = set(config.special_token_ids or [])
         # convert_tokens_to_string undoes the tokenizer's markers ("##ing" -> "ing", "Ġthe" -> " the").
