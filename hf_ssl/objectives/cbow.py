@@ -153,6 +153,7 @@ class CBOWCollator:
     _keep: torch.Tensor | None = field(init=False, repr=False, compare=False)
     _special: torch.Tensor = field(init=False, repr=False, compare=False)
     _generator: torch.Generator = field(init=False, repr=False, compare=False)
+    _worker_seed: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         counts = torch.as_tensor(self.counts)
@@ -210,6 +211,16 @@ class CBOWCollator:
         params.update(kwargs)
         return cls(**params)
 
+    def _rng(self) -> torch.Generator:
+        info = torch.utils.data.get_worker_info()
+        if info is not None and info.seed != self._worker_seed:
+            # Each DataLoader worker holds a copy of this collator: reseed it from the worker's seed,
+            # or every worker would draw the same windows and negatives.
+            self._worker_seed = info.seed
+            mixed = info.seed if self.seed is None else self.seed * 1_000_003 + info.seed
+            self._generator.manual_seed(mixed % (2**63))
+        return self._generator
+
     def _document(self, feature: Any, index: int) -> torch.Tensor:
         if isinstance(feature, dict):
             if "input_ids" not in feature:
@@ -226,7 +237,7 @@ class CBOWCollator:
             raise ValueError(f"feature {index} holds ids outside [0, vocab_size={self.vocab_size})")
         ids = ids[~self._special[ids]]
         if self._keep is not None and ids.numel():
-            kept = torch.rand(ids.shape, generator=self._generator, dtype=torch.float64) < self._keep[ids]
+            kept = torch.rand(ids.shape, generator=self._rng(), dtype=torch.float64) < self._keep[ids]
             ids = ids[kept]
         return ids
 
@@ -240,7 +251,7 @@ class CBOWCollator:
                 continue  # no word of this document has a context
             if self.dynamic_window:
                 # word2vec.c: b = next_random % window; the centre looks window - b words each way.
-                radii = self.window - torch.randint(0, self.window, ids.shape, generator=self._generator)
+                radii = self.window - torch.randint(0, self.window, ids.shape, generator=self._rng())
             else:
                 radii = torch.full(ids.shape, self.window)
             context, mask = context_windows(ids, self.window, radii, self.pad_token_id)  # (n, c)
@@ -261,7 +272,7 @@ class CBOWCollator:
                 self._negative_probabilities,
                 batch["labels"],
                 self.num_negatives,
-                self._generator,
+                self._rng(),
                 self.avoid_centre,
             )  # (n, k)
         return batch

@@ -186,3 +186,19 @@ def test_bad_inputs_and_configs_raise_with_the_value():
         model(input_ids=inputs["input_ids"] + VOCAB - 1)
     with pytest.raises(ValueError, match="attention_mask has shape"):
         model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"][:, :2])
+
+
+@pytest.mark.parametrize("loss", ["negative_sampling", "softmax"])
+@torch.no_grad()
+def test_micro_batches_normalised_by_num_items_in_batch_add_up_to_the_whole_batch_loss(loss):
+    """What Trainer relies on under gradient accumulation (it passes num_items_in_batch)."""
+    model = tiny(loss).eval()
+    inputs = batch(rows=6)
+    if loss == "softmax":
+        del inputs["negative_ids"]
+    whole = model(**inputs).loss
+    halves = [
+        model(**{k: v[s] for k, v in inputs.items()}, num_items_in_batch=6).loss
+        for s in (slice(0, 2), slice(2, 6))
+    ]
+    torch.testing.assert_close(sum(halves), whole)

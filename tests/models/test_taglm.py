@@ -247,3 +247,21 @@ def test_from_lm_takes_a_head_model_and_copies_its_encoder(tokenizer):
     model = hf_ssl.TagLMForTokenClassification.from_lm(head, tokenizer, LABELS, **SIZES)
     for name, value in head.bert.state_dict().items():
         assert torch.equal(model.lm.state_dict()[name], value), name
+
+
+@torch.no_grad()
+def test_micro_batches_normalised_by_num_items_in_batch_add_up_to_the_whole_batch_loss(tokenizer):
+    """What Trainer relies on under gradient accumulation (it passes num_items_in_batch)."""
+    model = tagger(tokenizer).eval()
+    texts = ["The whale rose from the sea.", "Call me Ishmael.", "Ship ahoy!"]
+    whole = encode(tokenizer, texts)
+    labels = torch.where(whole["attention_mask"].bool(), 0, IGNORE_INDEX)
+    labels[:, 0] = IGNORE_INDEX
+    count = int(labels.ne(IGNORE_INDEX).sum())
+    expected = model(**whole, labels=labels).loss
+    parts = []
+    for rows in (slice(0, 1), slice(1, 3)):
+        part = encode(tokenizer, texts[rows])
+        part_labels = labels[rows, : part["input_ids"].shape[1]]
+        parts.append(model(**part, labels=part_labels, num_items_in_batch=count).loss)
+    torch.testing.assert_close(sum(parts), expected)
