@@ -55,6 +55,7 @@ from .models.bert import (
     BertModel,
 )
 from .models.bert import convert_bert as _convert_bert  # noqa: F401  (registers the weight maps)
+from .models.cbow import CBOWConfig, CBOWForPreTraining, CBOWModel
 from .models.electra import (
     ElectraConfig,
     ElectraForMaskedLM,
@@ -95,8 +96,10 @@ from .models.roberta import (
 from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
 from .models.t5 import T5Config, T5EncoderModel, T5ForConditionalGeneration, T5Model
 from .models.t5 import convert_t5 as _convert_t5  # noqa: F401
+from .models.taglm import TagLMConfig, TagLMForTokenClassification
 from .objectives import (
     CausalLMCollator,
+    CBOWCollator,
     CharLMCollator,
     GPTTaskCollator,
     MaskedLMCollator,
@@ -169,6 +172,10 @@ AUTO_CLASSES = {
         AutoModelForTokenClassification: ElmoForTokenClassification,
         AutoModelForSequenceClassification: ElmoForSequenceClassification,
     },
+    CBOWConfig: {
+        AutoModel: CBOWModel,
+        AutoModelForPreTraining: CBOWForPreTraining,
+    },
     GPTConfig: {
         AutoModel: GPTModel,
         AutoModelForPreTraining: GPTLMHeadModel,
@@ -181,6 +188,9 @@ AUTO_CLASSES = {
         AutoModelForPreTraining: T5ForConditionalGeneration,
         AutoModelForSeq2SeqLM: T5ForConditionalGeneration,
         AutoModelForTextEncoding: T5EncoderModel,
+    },
+    TagLMConfig: {
+        AutoModelForTokenClassification: TagLMForTokenClassification,
     },
 }
 
@@ -224,6 +234,10 @@ __all__ = [
     "BertForSequenceClassification",
     "BertForTokenClassification",
     "BertModel",
+    "CBOWCollator",
+    "CBOWConfig",
+    "CBOWForPreTraining",
+    "CBOWModel",
     "CausalLMCollator",
     "CharLMCollator",
     "ComponentLossCallback",
@@ -265,6 +279,8 @@ __all__ = [
     "T5EncoderModel",
     "T5ForConditionalGeneration",
     "T5Model",
+    "TagLMConfig",
+    "TagLMForTokenClassification",
     "build_sentence_pair_examples",
     "from_transformers",
     "get_config",

@@ -1,5 +1,6 @@
 """Data: the embedded default corpus, corpus readers (documents of sentences) and tokenizer training."""
 
+from hf_ssl.data.conll import label_names, read_conll, tokenize_and_align, write_conll
 from hf_ssl.data.corpus import (
     Document,
     default_corpus_titles,
@@ -12,6 +13,7 @@ from hf_ssl.data.tokenizers import (
     train_byte_level_bpe_tokenizer,
     train_gpt2_tokenizer,
     train_t5_tokenizer,
+    train_word_level_tokenizer,
     train_wordpiece_tokenizer,
 )
 
@@ -19,11 +21,16 @@ __all__ = [
     "Document",
     "default_corpus_titles",
     "iter_texts",
+    "label_names",
     "load_default_corpus",
+    "read_conll",
     "read_documents",
     "split_sentences",
+    "tokenize_and_align",
     "train_byte_level_bpe_tokenizer",
     "train_gpt2_tokenizer",
     "train_t5_tokenizer",
+    "train_word_level_tokenizer",
     "train_wordpiece_tokenizer",
+    "write_conll",
 ]

@@ -35,7 +35,7 @@ from tokenizers import (
     processors,
     trainers,
 )
-from transformers import BertTokenizer, GPT2Tokenizer, RobertaTokenizer, T5Tokenizer
+from transformers import BertTokenizer, GPT2Tokenizer, PreTrainedTokenizerFast, RobertaTokenizer, T5Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -330,4 +330,61 @@ def train_gpt2_tokenizer(
         model_max_length=model_max_length,
     )
     assert len(wrapped) == trained_size, (len(wrapped), trained_size)
+    return wrapped
+
+
+WORD_LEVEL_SPECIAL_TOKENS = WORDPIECE_SPECIAL_TOKENS
+"""A word-level vocabulary shares BERT's specials and ids ([PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4),
+so one tokenizer serves CBOW, a word-level BERT LM and the TagLM tagger on top of it."""
+
+
+def train_word_level_tokenizer(
+    texts: Iterable[str],
+    *,
+    vocab_size: int = 20000,
+    lowercase: bool = True,
+    min_frequency: int = 1,
+    model_max_length: int = DEFAULT_MODEL_MAX_LENGTH,
+) -> PreTrainedTokenizerFast:
+    """Train a word-level tokenizer: one id per word, the unit of word2vec and of classic taggers.
+
+    Pipeline: `BertNormalizer` (lower-cases and strips accents when `lowercase`), `BertPreTokenizer`
+    (whitespace and punctuation: "whale's" -> "whale", "'", "s"), then a `WordLevel` model keeping the
+    `vocab_size` most frequent words; the rest map to [UNK]. Like the WordPiece trainer it adds
+    `[CLS] A [SEP]` when asked for special tokens (CBOW calls it with `add_special_tokens=False`).
+    Word-level tokens align one to one with pre-split words, so `is_split_into_words=True` inputs (a
+    CoNLL file) keep one label per token.
+
+    Returns a fast transformers tokenizer; `save_pretrained` / `AutoTokenizer.from_pretrained` round-trip it.
+    """
+    _check_common(vocab_size, min_frequency, model_max_length, len(WORD_LEVEL_SPECIAL_TOKENS))
+    pad, unk, cls, sep, mask = WORD_LEVEL_SPECIAL_TOKENS
+    tokenizer = Tokenizer(models.WordLevel(unk_token=unk))
+    tokenizer.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=lowercase
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordLevelTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=list(WORD_LEVEL_SPECIAL_TOKENS),
+        show_progress=False,
+    )
+    _train(tokenizer, trainer, texts, "word-level")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{cls}:0 $A:0 {sep}:0",
+        pair=f"{cls}:0 $A:0 {sep}:0 $B:1 {sep}:1",
+        special_tokens=[(cls, _token_id(tokenizer, cls)), (sep, _token_id(tokenizer, sep))],
+    )
+    tokenizer.decoder = decoders.WordPiece(prefix=WORDPIECE_PREFIX)  # joins words with spaces
+    wrapped = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        pad_token=pad,
+        unk_token=unk,
+        cls_token=cls,
+        sep_token=sep,
+        mask_token=mask,
+        model_max_length=model_max_length,
+    )
+    assert len(wrapped) == tokenizer.get_vocab_size(), (len(wrapped), tokenizer.get_vocab_size())
     return wrapped

@@ -1,6 +1,7 @@
 """Pretraining objectives as collators: pure data (token ids in, tensors out), never a model import."""
 
 from hf_ssl.objectives.causal_lm import CausalLMCollator
+from hf_ssl.objectives.cbow import CBOWCollator
 from hf_ssl.objectives.char_lm import CharLMCollator, batch_to_char_ids, build_word_vocab
 from hf_ssl.objectives.gpt_tasks import GPT_TASK_TOKENS, GPTTaskCollator
 from hf_ssl.objectives.masked_lm import MaskedLMCollator
@@ -20,6 +21,7 @@ from hf_ssl.objectives.sentence_pairs import (
 __all__ = [
     "GPT_TASK_TOKENS",
     "PAIR_LABEL_KEYS",
+    "CBOWCollator",
     "CausalLMCollator",
     "CharLMCollator",
     "GPTTaskCollator",

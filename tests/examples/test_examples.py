@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from transformers import AutoModelForPreTraining
+from transformers import AutoModelForPreTraining, AutoModelForTokenClassification
 
 import hf_ssl  # noqa: F401  (registers the Auto classes)
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.py"))
+# Examples whose model is not a pretraining model, and the Auto class that loads it.
+AUTO_CLASS_FOR = {"taglm_conll": AutoModelForTokenClassification}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -19,5 +21,5 @@ def test_example_runs_and_writes_a_model(script, tmp_path, monkeypatch):
     output = tmp_path / "model"
     monkeypatch.setattr(sys, "argv", [str(script), "--steps", "2", "--output", str(output)])
     runpy.run_path(str(script), run_name="__main__")
-    model = AutoModelForPreTraining.from_pretrained(output)
+    model = AUTO_CLASS_FOR.get(script.stem, AutoModelForPreTraining).from_pretrained(output)
     assert type(model).__module__.startswith("hf_ssl.models")
