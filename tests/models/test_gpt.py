@@ -178,3 +178,14 @@ def test_text_generation_pipeline_continues_a_prompt():
     prompt = tokenizer("Call me Ishmael.")["input_ids"]
     assert out[0]["generated_token_ids"][: len(prompt)] == prompt
     assert len(out[0]["generated_token_ids"]) == len(prompt) + 6
+
+
+def test_gpt2_residual_projections_start_scaled_by_depth():
+    torch.manual_seed(0)
+    sizes = {"vocab_size": 300, "hidden_size": 64, "num_hidden_layers": 8, "num_attention_heads": 4}
+    config = hf_ssl.GPTConfig(**sizes, intermediate_size=256, bos_token_id=0, eos_token_id=0)
+    layer = hf_ssl.GPTLMHeadModel(config).transformer.decoder.layers[0]
+    expected = 0.02 / (2 * 8) ** 0.5  # GPT-2 §2.3: 1/sqrt(N) over the N = 2L residual sums
+    assert layer.self_attn.o_proj.weight.std().item() == pytest.approx(expected, rel=0.1)
+    assert layer.ffn.down_proj.weight.std().item() == pytest.approx(expected, rel=0.1)
+    assert layer.self_attn.qkv_proj.weight.std().item() == pytest.approx(0.02, rel=0.1)

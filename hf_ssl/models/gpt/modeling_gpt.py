@@ -48,6 +48,12 @@ class GPTPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrain
     _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
     segment_embeddings: ClassVar[bool] = False
 
+    def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
+        # transformers skips, in custom code, modules without parameters of their own, so the
+        # TransformerLayer branch below would never run. _init_weights writes only through
+        # transformers.initialization, which leaves loaded weights alone.
+        super()._initialize_weights(module, is_custom_code=False)
+
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)
