@@ -267,6 +267,36 @@ def test_cached_generation_equals_uncached_with_a_deeper_decoder(model):
         assert (cached[:, 0] == 0).all()  # generation starts from the pad token
 
 
+def test_activation_checkpointing_gives_the_same_gradients():
+    inputs = batch()
+    grads = []
+    for checkpointing in (False, True):
+        ours = tiny_model(tiny_config(**SWITCH)).train()
+        if checkpointing:
+            ours.activation_checkpointing_enable()
+        ours(**inputs).loss.backward()
+        grads.append({n: p.grad.clone() for n, p in ours.named_parameters() if p.grad is not None})
+    assert grads[0].keys() == grads[1].keys() and "shared.weight" in grads[0]
+    for name, grad in grads[0].items():
+        torch.testing.assert_close(grads[1][name], grad, atol=1e-6, rtol=1e-5, msg=name)
+
+
+def test_hidden_states_and_attentions_cover_every_layer():
+    ours = tiny_model(tiny_config(num_decoder_layers=3), attn="eager")
+    with torch.no_grad():
+        out = ours(**batch(), output_hidden_states=True, output_attentions=True)
+    assert len(out.encoder_hidden_states) == 3 and len(out.decoder_hidden_states) == 4
+    assert (
+        len(out.encoder_attentions) == 2
+        and len(out.decoder_attentions) == 3
+        and len(out.cross_attentions) == 3
+    )
+    assert out.cross_attentions[0].shape == (3, 4, 5, 9)  # (b, h, t, s)
+    # Attention to encoder padding is zero.
+    assert float(out.cross_attentions[0][1, :, :, 6:].abs().max()) == 0.0
+    torch.testing.assert_close(out.encoder_hidden_states[-1], out.encoder_last_hidden_state)
+
+
 # --- Switch router --------------------------------------------------------------------------------
 
 
