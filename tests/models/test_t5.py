@@ -267,6 +267,20 @@ def test_cached_generation_equals_uncached_with_a_deeper_decoder(model):
         assert (cached[:, 0] == 0).all()  # generation starts from the pad token
 
 
+def test_micro_batch_losses_with_num_items_in_batch_sum_to_the_full_batch_loss():
+    # What Trainer relies on under gradient accumulation (it passes num_items_in_batch, then sums).
+    ours = tiny_model(tiny_config())
+    inputs = batch()
+    total = int((inputs["labels"] != -100).sum())
+    with torch.no_grad():
+        full = ours(**inputs).loss
+        parts = [
+            ours(**{k: v[i : i + 1] for k, v in inputs.items()}, num_items_in_batch=total).loss
+            for i in range(3)
+        ]
+    torch.testing.assert_close(sum(parts), full, atol=1e-5, rtol=0)
+
+
 def test_activation_checkpointing_gives_the_same_gradients():
     inputs = batch()
     grads = []
