@@ -82,6 +82,13 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
     _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
     segment_embeddings: ClassVar[bool] = False
 
+    def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
+        # For code outside transformers, transformers marks every module without parameters of its own
+        # as initialised and skips it, so the per-role inits below (attention, FFN, bias table) would
+        # never run and every weight would be N(0, 1). Every init here goes through
+        # transformers.initialization (or checks `_is_hf_initialized`), so loaded weights stay intact.
+        super()._initialize_weights(module, is_custom_code=False)
+
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
         """T5's initialisation (mesh_tensorflow; transformers T5PreTrainedModel._init_weights)."""
@@ -305,6 +312,18 @@ class _T5EncoderDecoder(T5PreTrainedModel):
         output_attentions: bool | None,
         output_hidden_states: bool | None,
     ) -> tuple[T5StackOutput, T5StackOutput]:
+        if decoder_input_ids is None and decoder_inputs_embeds is None:
+            if input_ids is None:
+                raise ValueError(
+                    "give decoder_input_ids, decoder_inputs_embeds or labels (or input_ids to echo)"
+                )
+            # No target given: decode the input itself shifted right, as BART does, so the bare model
+            # and feature extraction run on input_ids alone (transformers' T5 raises here instead).
+            decoder_input_ids = self._shift_right(input_ids)  # (b, s)
+            if decoder_attention_mask is None and attention_mask is not None:
+                decoder_attention_mask = torch.cat(
+                    [attention_mask.new_ones(attention_mask.shape[0], 1), attention_mask[:, :-1]], dim=1
+                )  # (b, s)
         if encoder_outputs is None:
             encoder_outputs = self.encoder(
                 input_ids,
