@@ -9,6 +9,7 @@ from transformers import AutoConfig, Trainer, TrainingArguments
 from .tiny import (
     CAUSAL_FAMILIES,
     LENGTH,
+    ROUTED_FAMILIES,
     SAMPLING,
     all_heads,
     head_id,
@@ -26,6 +27,9 @@ HEADS = all_heads()
 SINGLE_ROW_HEADS = [h for h in HEADS if "MultipleChoice" not in h[2].__name__ and h[2] not in SAMPLING]
 # A bare encoder has no loss; multiple choice shares sequence classification's loss code.
 LOSS_HEADS = [h for h in SINGLE_ROW_HEADS if not h[2].__name__.endswith("Model")]
+# Switch's router losses are statistics of the whole batch (Fedus et al. 2021 eq. 4, the fraction of
+# tokens per expert): split into micro-batches they differ, as they do in the reference.
+ACCUMULATION_HEADS = [h for h in LOSS_HEADS if h[0] not in ROUTED_FAMILIES]
 
 
 # Decoders must also be exact with left padding (batched generation pads on the left).
@@ -114,7 +118,12 @@ def test_backward_reaches_every_parameter_the_head_uses(head):
     assert torch.isfinite(loss)
     unused = {"pooler.dense.weight", "pooler.dense.bias"}
     without_grad = [
-        n for n, p in model.named_parameters() if p.grad is None and not any(n.endswith(u) for u in unused)
+        n
+        for n, p in model.named_parameters()
+        if p.grad is None
+        and not any(n.endswith(u) for u in unused)
+        # An expert that no token of a tiny batch was routed to gets no gradient, as in any MoE.
+        and ".experts." not in n
     ]
     assert not without_grad, without_grad
 
@@ -168,7 +177,7 @@ def _train(model, dataset, tmp_path, batch_size: int, accumulation: int) -> list
     return [log["loss"] for log in trainer.state.log_history if "loss" in log]
 
 
-@over(LOSS_HEADS)
+@over(ACCUMULATION_HEADS)
 @pytest.mark.parametrize("attn", ["eager", "sdpa"])
 def test_gradient_accumulation_gives_the_same_losses_and_weights(head, attn, tmp_path):
     family, _, model_class = head

@@ -146,10 +146,37 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         bos_token_id=1,
         eos_token_id=2,
     ),
+    # T5 v1.1 (gated GELU, untied head) and a Switch variant: 4 experts, every other FFN sparse.
+    "t5": hf_ssl.T5Config(
+        vocab_size=VOCAB,
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_heads=4,
+        num_layers=2,
+        dropout_rate=0.0,
+        feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False,
+        num_labels=3,
+    ),
+    "switch": hf_ssl.T5Config(
+        vocab_size=VOCAB,
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_heads=4,
+        num_layers=2,
+        dropout_rate=0.0,
+        num_experts=4,
+        expert_capacity=64,
+        router_jitter_noise=0.0,
+    ),
 }
 
 # Two families share GPTConfig; the registry is keyed by family, Auto classes by config class.
 CAUSAL_FAMILIES = ("gpt2", "gpt1", "prefix_lm")
+# Mixture-of-experts families: routing statistics are per batch.
+ROUTED_FAMILIES = ("switch",)
 
 
 def all_heads() -> list[tuple[str, type, type[PreTrainedModel]]]:

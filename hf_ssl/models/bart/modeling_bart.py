@@ -45,7 +45,7 @@ from ...heads import (
 )
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
-from ..bert.modeling_bert import validate_input_ids
+from ..validation import check_sequence
 from .configuration_bart import BartConfig
 
 
@@ -58,19 +58,6 @@ def shift_tokens_right(labels: torch.Tensor, pad_token_id: int, decoder_start_to
     shifted[:, 1:] = labels[:, :-1]
     shifted[:, 0] = decoder_start_token_id
     return shifted.masked_fill(shifted == -100, pad_token_id)
-
-
-def check_sequence(
-    name: str, ids: torch.Tensor | None, embeds: torch.Tensor | None, vocab_size: int
-) -> tuple[int, int]:
-    """Exactly one of ids (b, t) / embeds (b, t, D); returns (b, t)."""
-    if (ids is None) == (embeds is None):
-        raise ValueError(f"give exactly one of {name} or its inputs_embeds")
-    validate_input_ids(ids, vocab_size)
-    shape = tuple(ids.shape) if ids is not None else tuple(embeds.shape[:2])  # type: ignore[union-attr]
-    if len(shape) != 2:
-        raise ValueError(f"{name} has shape {shape}; expected (batch, length)")
-    return shape  # type: ignore[return-value]
 
 
 class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):

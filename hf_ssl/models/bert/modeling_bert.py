@@ -35,19 +35,8 @@ from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, bidirectional_mask
 from ...layers.attention import MultiHeadAttention
 from ...layers.masks import sequence_ids_from_position_ids
+from ..validation import validate_input_ids
 from .configuration_bert import BertConfig
-
-
-def validate_input_ids(input_ids: torch.Tensor | None, vocab_size: int) -> None:
-    """Token ids must lie in [0, vocab_size): otherwise the embedding lookup fails deep inside torch."""
-    if input_ids is None:
-        return
-    if input_ids.numel() == 0:
-        raise ValueError(f"input_ids is empty (shape {tuple(input_ids.shape)}); expected at least one token")
-    low, high = int(input_ids.min()), int(input_ids.max())
-    if low < 0 or high >= vocab_size:
-        bad = low if low < 0 else high
-        raise ValueError(f"input_ids contains {bad}; expected ids in [0, vocab_size={vocab_size})")
 
 
 class BertPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):

@@ -30,7 +30,7 @@ from transformers.utils import ModelOutput
 from ...constants import IGNORE_INDEX
 from ...heads import cross_entropy
 from ...io import AtomicSaveMixin
-from ..bert.modeling_bert import validate_input_ids
+from ..validation import validate_input_ids
 from .configuration_cbow import CBOWConfig
 
 

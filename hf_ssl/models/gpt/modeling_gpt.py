@@ -33,7 +33,7 @@ from ...heads import check_label_shape, cross_entropy, sequence_classification_l
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
 from ...layers.masks import sequence_ids_from_position_ids
-from ..bert.modeling_bert import validate_input_ids
+from ..validation import validate_input_ids
 from .configuration_gpt import GPTConfig
 
 

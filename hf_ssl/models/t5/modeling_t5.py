@@ -43,7 +43,7 @@ from ...layers import (
     load_balancing_loss,
     router_z_loss,
 )
-from ..bert.modeling_bert import validate_input_ids
+from ..validation import check_attention_mask, check_sequence
 from .configuration_t5 import T5Config
 
 
@@ -212,18 +212,21 @@ class T5Stack(nn.Module):
         **kwargs: Any,
     ) -> T5StackOutput:
         """input_ids (b, t) -> last_hidden_state (b, t, D); attention_mask (b, cached + t) for the decoder."""
-        if (input_ids is None) == (inputs_embeds is None):
-            raise ValueError("give exactly one of input_ids and inputs_embeds")
+        name = "decoder_input_ids" if self.is_decoder else "input_ids"
+        batch, query_length = check_sequence(name, input_ids, inputs_embeds, self.config.vocab_size)
         if inputs_embeds is None:
-            validate_input_ids(input_ids, self.config.vocab_size)
             inputs_embeds = self.embed_tokens(input_ids)  # (b, t, D)
-        query_length = inputs_embeds.shape[1]
         self_cache = (
             past_key_values.self_attention_cache
             if isinstance(past_key_values, EncoderDecoderCache)
             else past_key_values
         )
         past_length = self_cache.get_seq_length() if self_cache is not None else 0
+        check_attention_mask(
+            attention_mask,
+            (batch, past_length + query_length),
+            "decoder_attention_mask" if self.is_decoder else "attention_mask",
+        )
         if self.is_decoder:
             mask = causal_mask(self.config, inputs_embeds, attention_mask, past_key_values=self_cache)
             memory_mask = bidirectional_mask(

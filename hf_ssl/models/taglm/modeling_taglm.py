@@ -37,7 +37,7 @@ from transformers.utils import ModelOutput
 from ...constants import IGNORE_INDEX
 from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
-from ..bert.modeling_bert import validate_input_ids
+from ..validation import validate_input_ids
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
 
 logger = logging.getLogger(__name__)
