@@ -3,48 +3,25 @@
 Run: python examples/pretrain_t5.py [--steps 400] [--experts 4]
 Raffel et al. 2020 §3.1.4: 15% of the tokens in spans of mean length 3, each span replaced by a
 sentinel in the input; the targets are the sentinels followed by the dropped spans
-(SpanCorruptionCollator, T5's preprocessors). The tokenizer is a byte-level BPE with T5's special
-ids (<pad>=0, </s>=1, <unk>=2) and sentinels <extra_id_0>, <extra_id_1>, ... at the end of the
-vocabulary, as in T5's. The model is hf_ssl's T5ForConditionalGeneration with transformers'
-Trainer; a Switch run logs its router z-loss and load-balancing loss beside the LM loss.
+(SpanCorruptionCollator, T5's preprocessors). The tokenizer is a SentencePiece-style unigram model
+with T5's special ids (<pad>=0, </s>=1, <unk>=2) and sentinels <extra_id_0>, <extra_id_1>, ... at
+the end of the vocabulary, <extra_id_0> highest, as in T5's (hf_ssl.data.train_t5_tokenizer).
+The model is hf_ssl's T5ForConditionalGeneration with transformers' Trainer; a Switch run logs its
+router z-loss and load-balancing loss beside the LM loss.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerFast, Trainer, TrainingArguments
+from transformers import Trainer, TrainingArguments
 
 import hf_ssl
-from hf_ssl.data import iter_texts, load_default_corpus
+from hf_ssl.data import iter_texts, load_default_corpus, train_t5_tokenizer
 from hf_ssl.objectives import SpanCorruptionCollator
 
-T5_SPECIAL_TOKENS = ("<pad>", "</s>", "<unk>")  # ids 0, 1, 2 as in T5's SentencePiece vocabulary
 NUM_SENTINELS = 32
 INPUTS_LENGTH = 64
-
-
-def train_t5_style_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
-    """Byte-level BPE with T5's special ids first and `<extra_id_N>` sentinels appended last."""
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size - NUM_SENTINELS,
-        special_tokens=list(T5_SPECIAL_TOKENS),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    wrapped = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>"
-    )
-    # T5 numbers its sentinels downwards from the last id: <extra_id_0> is the largest.
-    wrapped.add_special_tokens(
-        {"additional_special_tokens": [f"<extra_id_{i}>" for i in reversed(range(NUM_SENTINELS))]}
-    )
-    return wrapped
 
 
 def main() -> None:
@@ -56,7 +33,7 @@ def main() -> None:
 
     corpus = load_default_corpus()
     texts = [" ".join(document) for document in corpus]
-    tokenizer = train_t5_style_tokenizer(list(iter_texts(corpus)), vocab_size=2000)
+    tokenizer = train_t5_tokenizer(iter_texts(corpus), vocab_size=2000, extra_ids=NUM_SENTINELS)
     collator = SpanCorruptionCollator.from_tokenizer(
         tokenizer, inputs_length=INPUTS_LENGTH, noise_density=0.15, mean_noise_span_length=3.0, seed=0
     )

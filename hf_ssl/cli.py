@@ -1,4 +1,5 @@
-"""The `hf-ssl` command: pretrain, finetune, and the demo that chains them on the embedded corpus."""
+"""The `hf-ssl` command: pretrain, finetune, convert, bench, and the demo that chains pretraining and
+fine-tuning on the embedded corpus."""
 
 from __future__ import annotations
 
@@ -73,6 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quick", action="store_true", help="3 rounds instead of 7 (under 3 minutes a model)")
     bench.add_argument("--json", default=None, help="write the results here (atomically)")
     bench.add_argument("--markdown", default=None, help="write a table of the ratios here")
+    convert = commands.add_parser(
+        "convert", help="convert a checkpoint directory between transformers and hf_ssl (same numbers)"
+    )
+    convert.add_argument("source", help="a directory written by save_pretrained")
+    convert.add_argument("output", help="where to write the converted checkpoint (atomically)")
+    convert.add_argument(
+        "--to",
+        choices=["hf_ssl", "transformers"],
+        default="hf_ssl",
+        help="hf_ssl: read a transformers checkpoint (default); transformers: export an hf_ssl one",
+    )
     demo = commands.add_parser(
         "demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood"
     )
@@ -98,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     elif args.command == "bench":
         result = _bench(args)
+    elif args.command == "convert":
+        from .conversion import convert_directory
+
+        result = convert_directory(args.source, args.output, to=args.to)
     else:
         result = _demo(args)
     print(json.dumps(result, indent=2, default=str))

@@ -247,3 +247,64 @@ class LoadsTransformersCheckpoints:
                     twins[0].from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
                 )
         return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)  # type: ignore[misc]
+
+
+def convert_directory(source: str, output: str, *, to: str = "hf_ssl") -> dict[str, Any]:
+    """Convert a saved checkpoint directory between transformers and hf_ssl (`hf-ssl convert`).
+
+    `to="hf_ssl"` reads a transformers checkpoint (its config's `architectures[0]`, e.g.
+    "BertForMaskedLM") and writes the hf_ssl twin; `to="transformers"` goes the other way. The
+    tokenizer, if the directory holds one, is copied along. The output is written atomically.
+    """
+    import contextlib
+    import importlib
+    import json
+    from pathlib import Path
+
+    import transformers
+
+    from .io import atomic_directory
+
+    if to not in ("hf_ssl", "transformers"):
+        raise ValueError(f"to={to!r}; expected 'hf_ssl' or 'transformers'")
+    config_file = Path(source) / "config.json"
+    if not config_file.is_file():
+        raise FileNotFoundError(
+            f"{config_file} does not exist: {source!r} is not a saved checkpoint directory"
+        )
+    config = json.loads(config_file.read_text())
+    architectures = config.get("architectures") or []
+    if not architectures:
+        raise ValueError(f"{config_file} names no architecture; save the model with save_pretrained first")
+    architecture = architectures[0]
+    hf_ssl_module = importlib.import_module(__package__ or "hf_ssl")
+    if to == "hf_ssl":
+        theirs_class = getattr(transformers, architecture, None)
+        if theirs_class is None or architecture not in _BY_THEIRS:
+            raise ValueError(
+                f"{config_file} holds a {architecture!r}; hf_ssl converts from {sorted(_BY_THEIRS)}"
+            )
+        converted = from_transformers(theirs_class.from_pretrained(source))
+    else:
+        ours_class = getattr(hf_ssl_module, architecture, None)
+        if ours_class is None or ours_class not in _BY_OURS:
+            raise ValueError(
+                f"{config_file} holds a {architecture!r}; hf_ssl converts to transformers from "
+                f"{sorted(c.__name__ for c in _BY_OURS)}"
+            )
+        converted = to_transformers(ours_class.from_pretrained(source))
+    tokenizer = None
+    with contextlib.suppress(OSError, ValueError, TypeError):  # a weights-only directory has none
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source)
+    with atomic_directory(output) as staging:
+        converted.save_pretrained(staging)
+        if tokenizer is not None:
+            tokenizer.save_pretrained(staging)
+    return {
+        "source": source,
+        "from": architecture,
+        "output": output,
+        "to": type(converted).__name__,
+        "tokenizer": tokenizer is not None,
+        "parameters": converted.num_parameters(),
+    }

@@ -28,13 +28,14 @@ from transformers.modeling_outputs import BaseModelOutput
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
+from ...conversion import LoadsTransformersCheckpoints
 from ...heads import cross_entropy
 from ...io import AtomicSaveMixin
 from ..validation import validate_input_ids
 from .configuration_cbow import CBOWConfig
 
 
-class CBOWPreTrainedModel(AtomicSaveMixin, PreTrainedModel):
+class CBOWPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     config: CBOWConfig
     config_class = CBOWConfig
     base_model_prefix = "cbow"

@@ -38,6 +38,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput, TokenClassif
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
+from ...conversion import LoadsTransformersCheckpoints
 from ...heads import cross_entropy, sequence_classification_loss
 from ...io import AtomicSaveMixin
 from ...layers.char_cnn import CharacterCNN
@@ -126,7 +127,7 @@ class ElmoModelOutput(ModelOutput):
     lstm_states: LSTMStates | None = None
 
 
-class ElmoPreTrainedModel(AtomicSaveMixin, PreTrainedModel):
+class ElmoPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     config: ElmoConfig
     config_class = ElmoConfig
     base_model_prefix = "elmo"

@@ -35,6 +35,7 @@ from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
+from ...conversion import LoadsTransformersCheckpoints
 from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
 from ..validation import validate_input_ids
@@ -87,7 +88,7 @@ class TagLMTokenClassifierOutput(ModelOutput):
     emissions: torch.Tensor | None = None
 
 
-class TagLMPreTrainedModel(AtomicSaveMixin, PreTrainedModel):
+class TagLMPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     config: TagLMConfig
     config_class = TagLMConfig
     base_model_prefix = "tagger"
