@@ -71,6 +71,10 @@ class T5Seq2SeqLMOutput(Seq2SeqLMOutput):
     decoder_router_logits: torch.Tensor | None = None
 
 
+ROUTER_INIT_SCALE = 0.1
+"""Switch §2.4's reduced initialisation scale s, used for the router of a freshly built model."""
+
+
 class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     config: T5Config
     config_class = T5Config
@@ -119,7 +123,9 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
                 nn.init.normal_(key_value, std=key_std)
             init.normal_(module.o_proj.weight, std=factor * inner**-0.5)
         elif isinstance(module, SwitchFeedForward):
-            init.normal_(module.router.classifier.weight, std=factor)
+            # Switch §2.4: std sqrt(s / fan_in) with s = 0.1. (transformers uses std 1: router logits
+            # of size ~sqrt(d_model) then route near-deterministically from the first step.)
+            init.normal_(module.router.classifier.weight, std=factor * (ROUTER_INIT_SCALE / d_model) ** 0.5)
 
     def _shift_right(self, input_ids: torch.Tensor) -> torch.Tensor:
         """Labels (b, t) -> decoder inputs (b, t): start token, then labels[:-1], -100 replaced by pad."""
