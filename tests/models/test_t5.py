@@ -431,7 +431,7 @@ def test_trainer_steps_lower_the_loss_and_switch_adds_its_router_losses(model, t
     with torch.no_grad():
         first = ours(**inputs)
     if model == "switch":
-        expected = first.lm_loss + 1e-3 * first.z_loss + 1e-3 * first.aux_loss
+        expected = first.lm_loss + 1e-3 * first.z_loss + 1e-2 * first.aux_loss
         torch.testing.assert_close(first.loss, expected)
         assert float(first.z_loss) > 0 and float(first.aux_loss) >= 1.0 - 1e-4
     else:
