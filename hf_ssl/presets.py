@@ -19,7 +19,7 @@ Sources:
   2048/3072/4096, 6/12/24 layers per stack, 8/12/16 heads, d_kv 64); T5 v1.1 base (gated GELU,
   d_ff 2048, untied head; google-research/text-to-text-transfer-transformer released_checkpoints.md).
 - Switch: Fedus et al. 2021 Table 9 / the released switch-base-E checkpoints (T5-base dims, E experts
-  in every other FFN, expert capacity 64 per group, router z-loss and aux-loss coefficients 1e-3).
+  in every other FFN, expert capacity 64 per group; loss weights: the paper's α = 1e-2, z-loss 1e-3).
 
 `preset(name)` returns the architecture keyword arguments alone (the vocabulary then comes from a
 tokenizer); `get_config(name)` adds the published vocabulary and builds the family's config.

@@ -56,7 +56,9 @@ class T5Config(PreTrainedConfig):
         expert_capacity: tokens per expert per row; None computes it from capacity_factor.
         capacity_factor: Switch §2.2 (used when expert_capacity is None).
         encoder_sparse_step, decoder_sparse_step: which layers are sparse (see the module docstring).
-        router_z_loss_coef, router_aux_loss_coef: weights of the router z-loss and load-balancing loss.
+        router_z_loss_coef: weight of the router z-loss (ST-MoE, Zoph et al. 2022: 1e-3).
+        router_aux_loss_coef: weight α of the load-balancing loss (Switch §2.2: 1e-2; transformers'
+            SwitchTransformersConfig defaults to 1e-3, which converted checkpoints keep).
         router_jitter_noise: multiplicative router-input noise in training (Switch §2.4).
         router_bias: a bias in the router (the released Switch checkpoints have none).
     """
@@ -96,7 +98,7 @@ class T5Config(PreTrainedConfig):
     encoder_sparse_step: int = 2
     decoder_sparse_step: int = 2
     router_z_loss_coef: float = 0.001
-    router_aux_loss_coef: float = 0.001
+    router_aux_loss_coef: float = 0.01
     router_jitter_noise: float = 0.01
     router_bias: bool = False
 

@@ -71,6 +71,10 @@ class T5Seq2SeqLMOutput(Seq2SeqLMOutput):
     decoder_router_logits: torch.Tensor | None = None
 
 
+ROUTER_INIT_SCALE = 0.1
+"""Switch §2.4's reduced initialisation scale s, used for the router of a freshly built model."""
+
+
 class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
     config: T5Config
     config_class = T5Config
@@ -119,7 +123,9 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
                 nn.init.normal_(key_value, std=key_std)
             init.normal_(module.o_proj.weight, std=factor * inner**-0.5)
         elif isinstance(module, SwitchFeedForward):
-            init.normal_(module.router.classifier.weight, std=factor)
+            # Switch §2.4: std sqrt(s / fan_in) with s = 0.1. (transformers uses std 1: router logits
+            # of size ~sqrt(d_model) then route near-deterministically from the first step.)
+            init.normal_(module.router.classifier.weight, std=factor * (ROUTER_INIT_SCALE / d_model) ** 0.5)
 
     def _shift_right(self, input_ids: torch.Tensor) -> torch.Tensor:
         """Labels (b, t) -> decoder inputs (b, t): start token, then labels[:-1], -100 replaced by pad."""
@@ -143,6 +149,7 @@ class T5Stack(nn.Module):
     here (not registered twice), so the checkpoint holds it once as `shared.weight`."""
 
     main_input_name = "input_ids"  # GenerationMixin reads it on the encoder
+    embed_tokens: nn.Embedding
 
     def __init__(self, config: T5Config, embed_tokens: nn.Embedding, *, decoder: bool) -> None:
         super().__init__()
@@ -172,8 +179,10 @@ class T5Stack(nn.Module):
                 router_bias=config.router_bias,
             )
 
+        num_layers = config.num_decoder_layers if decoder else config.num_layers
+        assert num_layers is not None  # the config fills num_decoder_layers in
         self.stack = TransformerStack(
-            config.num_decoder_layers if decoder else config.num_layers,
+            num_layers,
             final_norm=True,
             feed_forward_for_layer=switch_layer,
             hidden_size=config.d_model,
@@ -254,7 +263,7 @@ class T5Stack(nn.Module):
         routed = [
             layer.ffn.last_router_logits
             for layer in self.stack.layers
-            if isinstance(layer.ffn, SwitchFeedForward)
+            if isinstance(layer.ffn, SwitchFeedForward) and layer.ffn.last_router_logits is not None
         ]
         return T5StackOutput(
             last_hidden_state=self.dropout(hidden),
@@ -460,11 +469,13 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
             hidden = hidden * self.config.d_model**-0.5
         logits = self.lm_head(hidden)  # (b, t, V)
 
-        z_loss = aux_loss = None
-        routed = [r for r in (encoder.router_logits, decoder.router_logits) if r is not None]
-        if routed:
-            z_loss = sum(router_z_loss(r) for r in routed)
-            aux_loss = sum(load_balancing_loss(r) for r in routed)
+        z_loss: torch.Tensor | None = None
+        aux_loss: torch.Tensor | None = None
+        for router_logits in (encoder.router_logits, decoder.router_logits):
+            if router_logits is not None:
+                z, aux = router_z_loss(router_logits), load_balancing_loss(router_logits)
+                z_loss = z if z_loss is None else z_loss + z
+                aux_loss = aux if aux_loss is None else aux_loss + aux
         lm_loss = loss = None
         if labels is not None:
             lm_loss = cross_entropy(logits, labels, num_items_in_batch)
@@ -472,7 +483,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
             if z_loss is not None and aux_loss is not None:
                 # Under gradient accumulation Trainer sums the micro-batch losses; weighting the router
                 # losses by this micro-batch's share of the targets keeps their total a mean.
-                share = 1.0
+                share: torch.Tensor | float = 1.0
                 if num_items_in_batch is not None:
                     share = labels.ne(IGNORE_INDEX).sum() / num_items_in_batch
                 router = self.config.router_z_loss_coef * z_loss + self.config.router_aux_loss_coef * aux_loss
