@@ -265,3 +265,15 @@ def test_micro_batches_normalised_by_num_items_in_batch_add_up_to_the_whole_batc
         part_labels = labels[rows, : part["input_ids"].shape[1]]
         parts.append(model(**part, labels=part_labels, num_items_in_batch=count).loss)
     torch.testing.assert_close(sum(parts), expected)
+
+
+def test_decode_returns_the_viterbi_label_names_of_the_words_and_restores_the_mode(tokenizer):
+    model = tagger(tokenizer).train()
+    batch = encode(tokenizer, ["The whale rose from the sea.", "Call me."])
+    names = model.decode(**batch)
+    assert model.training and not model.lm.training
+    predictions = model.eval()(**batch).predictions
+    for row, row_names in enumerate(names):
+        ids = predictions[row][predictions[row] != IGNORE_INDEX].tolist()
+        assert row_names == [LABELS[i] for i in ids]
+    assert [len(n) for n in names] == [7, 3]  # words and punctuation; [CLS], [SEP], padding skipped
