@@ -117,7 +117,7 @@ def test_logits_are_crf_marginals_over_the_words_and_predictions_are_viterbi(tok
         model.crf.transitions.normal_()  # non-trivial transitions: marginals differ from a softmax
     batch = encode(tokenizer, ["The whale rose from the sea.", "Call me Ishmael."])
     out = model(**batch)
-    special = torch.isin(batch["input_ids"], torch.tensor(tokenizer.all_special_ids))
+    special = torch.isin(batch["input_ids"], model.special_ids)
     words = batch["attention_mask"].bool() & ~special
     probabilities = out.logits.exp()
     torch.testing.assert_close(probabilities[words].sum(-1), torch.ones(int(words.sum())))
@@ -135,16 +135,17 @@ def test_logits_are_crf_marginals_over_the_words_and_predictions_are_viterbi(tok
 def test_loss_is_the_crf_negative_log_likelihood_per_labelled_word(tokenizer):
     model = tagger(tokenizer).eval()
     batch = encode(tokenizer, ["The whale rose.", "Call me."])
-    special = torch.isin(batch["input_ids"], torch.tensor(tokenizer.all_special_ids))
+    special = torch.isin(batch["input_ids"], model.special_ids)
     words = batch["attention_mask"].bool() & ~special
     labels = torch.full_like(batch["input_ids"], IGNORE_INDEX)
-    labels[words] = torch.tensor([0, 1, 0, 0, 0])
+    count = int(words.sum())
+    labels[words] = torch.tensor([1, 0, 0, 0, 1, 2, 0])[:count]
     out = model(**batch, labels=labels)
     expected = 0.0
     for row in range(2):
         chain = out.emissions[row][words[row]].unsqueeze(0)
         expected -= model.crf.log_likelihood(chain, labels[row][words[row]].unsqueeze(0))[0]
-    torch.testing.assert_close(out.loss, expected / 5)
+    torch.testing.assert_close(out.loss, expected / count)
 
 
 def test_the_lm_is_frozen_and_stays_in_eval_mode_while_the_tagger_trains(tokenizer):
@@ -276,4 +277,6 @@ def test_decode_returns_the_viterbi_label_names_of_the_words_and_restores_the_mo
     for row, row_names in enumerate(names):
         ids = predictions[row][predictions[row] != IGNORE_INDEX].tolist()
         assert row_names == [LABELS[i] for i in ids]
-    assert [len(n) for n in names] == [7, 3]  # words and punctuation; [CLS], [SEP], padding skipped
+    # Every word and punctuation mark, [UNK] included; [CLS], [SEP] and padding skipped.
+    assert [len(n) for n in names] == [7, 3]
+    assert tokenizer.unk_token_id in batch["input_ids"][0].tolist()

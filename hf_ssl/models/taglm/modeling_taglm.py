@@ -214,7 +214,8 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             id2label=dict(enumerate(label_names)),
             label2id={label: i for i, label in enumerate(label_names)},
             tagging_scheme=detect_scheme(label_names) if tagging_scheme == "auto" else tagging_scheme,
-            special_token_ids=sorted(set(tokenizer.all_special_ids)),
+            # [UNK] stands for a real word: it stays in the chain and gets a tag.
+            special_token_ids=sorted(set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}),
             pad_token_id=tokenizer.pad_token_id,
             **config_kwargs,
         )
