@@ -167,18 +167,31 @@ def test_the_lm_is_frozen_and_stays_in_eval_mode_while_the_tagger_trains(tokeniz
     assert not torch.equal(model.dense.weight, tagger_before)
 
 
+@pytest.mark.parametrize("lm_layer", [None, 1])
 @torch.no_grad()
-def test_lm_states_join_the_tagger_after_its_first_rnn_layer(tokenizer):
-    model = tagger(tokenizer).eval()
+def test_lm_states_join_the_tagger_after_its_first_rnn_layer(tokenizer, lm_layer):
+    model = tagger(tokenizer, lm_layer=lm_layer).eval()
     batch = encode(tokenizer, ["The whale rose."])
     seen = {}
     model.rnn2.register_forward_pre_hook(lambda module, args: seen.update(input=args[0]))
     model(**batch)
     rnn2_input = pad_packed_sequence(seen["input"], batch_first=True)[0]  # (1, t, 2H + D)
-    lm_states = model.lm(**batch).last_hidden_state
+    lm_out = model.lm(**batch, output_hidden_states=True)
+    lm_states = lm_out.last_hidden_state if lm_layer is None else lm_out.hidden_states[lm_layer]
     assert rnn2_input.shape[-1] == 2 * SIZES["rnn_hidden_size"] + lm_states.shape[-1]
     torch.testing.assert_close(rnn2_input[..., -lm_states.shape[-1] :], lm_states)
     assert model.rnn1.input_size == SIZES["char_filters"] + SIZES["word_embedding_size"]  # no LM at the input
+
+
+def test_from_lm_starts_the_word_embeddings_from_given_vectors(tokenizer):
+    cbow = tiny_lm("cbow", len(tokenizer))
+    lm = tiny_lm("bert", len(tokenizer))
+    model = hf_ssl.TagLMForTokenClassification.from_lm(
+        lm, tokenizer, LABELS, word_vectors=cbow, **{**SIZES, "word_embedding_size": 24}
+    )
+    assert torch.equal(model.word_embeddings.weight, cbow.embeddings.weight)
+    with pytest.raises(ValueError, match="word_vectors have shape"):
+        hf_ssl.TagLMForTokenClassification.from_lm(lm, tokenizer, LABELS, word_vectors=torch.zeros(3, 24))
 
 
 def test_pipeline_tags_text_with_calibrated_scores(tokenizer, tmp_path):
