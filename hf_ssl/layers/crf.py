@@ -79,6 +79,10 @@ def allowed_transitions(labels: list[str], scheme: str) -> Constraints:
 class LinearChainCRF(nn.Module):
     """CRF over `num_tags` tags with learned start, end and transition scores."""
 
+    start_penalty: torch.Tensor
+    transition_penalty: torch.Tensor
+    end_penalty: torch.Tensor
+
     def __init__(self, num_tags: int, constraints: Constraints | None = None) -> None:
         super().__init__()
         if num_tags < 1:
@@ -186,8 +190,8 @@ class LinearChainCRF(nn.Module):
             # Position i is the row's last when i + 1 is masked: its continuation is the end score.
             beta = torch.where(mask[:, i + 1, None], step, end.expand_as(step))
             betas.append(beta)
-        betas = torch.stack(betas[::-1], 1)  # (b, t, L)
-        log_marginals = alphas + betas - log_z[:, None, None]  # (b, t, L)
+        backward = torch.stack(betas[::-1], 1)  # (b, t, L)
+        log_marginals = alphas + backward - log_z[:, None, None]  # (b, t, L)
         return log_marginals.masked_fill(~mask.unsqueeze(-1), 0.0)
 
     def viterbi_decode(

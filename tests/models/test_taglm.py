@@ -117,7 +117,7 @@ def test_logits_are_crf_marginals_over_the_words_and_predictions_are_viterbi(tok
         model.crf.transitions.normal_()  # non-trivial transitions: marginals differ from a softmax
     batch = encode(tokenizer, ["The whale rose from the sea.", "Call me Ishmael."])
     out = model(**batch)
-    special = torch.isin(batch["input_ids"], torch.tensor(tokenizer.all_special_ids))
+    special = torch.isin(batch["input_ids"], model.special_ids)
     words = batch["attention_mask"].bool() & ~special
     probabilities = out.logits.exp()
     torch.testing.assert_close(probabilities[words].sum(-1), torch.ones(int(words.sum())))
@@ -135,16 +135,17 @@ def test_logits_are_crf_marginals_over_the_words_and_predictions_are_viterbi(tok
 def test_loss_is_the_crf_negative_log_likelihood_per_labelled_word(tokenizer):
     model = tagger(tokenizer).eval()
     batch = encode(tokenizer, ["The whale rose.", "Call me."])
-    special = torch.isin(batch["input_ids"], torch.tensor(tokenizer.all_special_ids))
+    special = torch.isin(batch["input_ids"], model.special_ids)
     words = batch["attention_mask"].bool() & ~special
     labels = torch.full_like(batch["input_ids"], IGNORE_INDEX)
-    labels[words] = torch.tensor([0, 1, 0, 0, 0])
+    count = int(words.sum())
+    labels[words] = torch.tensor([1, 0, 0, 0, 1, 2, 0])[:count]
     out = model(**batch, labels=labels)
     expected = 0.0
     for row in range(2):
         chain = out.emissions[row][words[row]].unsqueeze(0)
         expected -= model.crf.log_likelihood(chain, labels[row][words[row]].unsqueeze(0))[0]
-    torch.testing.assert_close(out.loss, expected / 5)
+    torch.testing.assert_close(out.loss, expected / count)
 
 
 def test_the_lm_is_frozen_and_stays_in_eval_mode_while_the_tagger_trains(tokenizer):
@@ -166,18 +167,31 @@ def test_the_lm_is_frozen_and_stays_in_eval_mode_while_the_tagger_trains(tokeniz
     assert not torch.equal(model.dense.weight, tagger_before)
 
 
+@pytest.mark.parametrize("lm_layer", [None, 1])
 @torch.no_grad()
-def test_lm_states_join_the_tagger_after_its_first_rnn_layer(tokenizer):
-    model = tagger(tokenizer).eval()
+def test_lm_states_join_the_tagger_after_its_first_rnn_layer(tokenizer, lm_layer):
+    model = tagger(tokenizer, lm_layer=lm_layer).eval()
     batch = encode(tokenizer, ["The whale rose."])
     seen = {}
     model.rnn2.register_forward_pre_hook(lambda module, args: seen.update(input=args[0]))
     model(**batch)
     rnn2_input = pad_packed_sequence(seen["input"], batch_first=True)[0]  # (1, t, 2H + D)
-    lm_states = model.lm(**batch).last_hidden_state
+    lm_out = model.lm(**batch, output_hidden_states=True)
+    lm_states = lm_out.last_hidden_state if lm_layer is None else lm_out.hidden_states[lm_layer]
     assert rnn2_input.shape[-1] == 2 * SIZES["rnn_hidden_size"] + lm_states.shape[-1]
     torch.testing.assert_close(rnn2_input[..., -lm_states.shape[-1] :], lm_states)
     assert model.rnn1.input_size == SIZES["char_filters"] + SIZES["word_embedding_size"]  # no LM at the input
+
+
+def test_from_lm_starts_the_word_embeddings_from_given_vectors(tokenizer):
+    cbow = tiny_lm("cbow", len(tokenizer))
+    lm = tiny_lm("bert", len(tokenizer))
+    model = hf_ssl.TagLMForTokenClassification.from_lm(
+        lm, tokenizer, LABELS, word_vectors=cbow, **{**SIZES, "word_embedding_size": 24}
+    )
+    assert torch.equal(model.word_embeddings.weight, cbow.embeddings.weight)
+    with pytest.raises(ValueError, match="word_vectors have shape"):
+        hf_ssl.TagLMForTokenClassification.from_lm(lm, tokenizer, LABELS, word_vectors=torch.zeros(3, 24))
 
 
 def test_pipeline_tags_text_with_calibrated_scores(tokenizer, tmp_path):
@@ -265,3 +279,17 @@ def test_micro_batches_normalised_by_num_items_in_batch_add_up_to_the_whole_batc
         part_labels = labels[rows, : part["input_ids"].shape[1]]
         parts.append(model(**part, labels=part_labels, num_items_in_batch=count).loss)
     torch.testing.assert_close(sum(parts), expected)
+
+
+def test_decode_returns_the_viterbi_label_names_of_the_words_and_restores_the_mode(tokenizer):
+    model = tagger(tokenizer).train()
+    batch = encode(tokenizer, ["The whale rose from the sea.", "Call me."])
+    names = model.decode(**batch)
+    assert model.training and not model.lm.training
+    predictions = model.eval()(**batch).predictions
+    for row, row_names in enumerate(names):
+        ids = predictions[row][predictions[row] != IGNORE_INDEX].tolist()
+        assert row_names == [LABELS[i] for i in ids]
+    # Every word and punctuation mark, [UNK] included; [CLS], [SEP] and padding skipped.
+    assert [len(n) for n in names] == [7, 3]
+    assert tokenizer.unk_token_id in batch["input_ids"][0].tolist()

@@ -109,6 +109,10 @@ class TagLMPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTra
 class TagLMForTokenClassification(TagLMPreTrainedModel):
     """TagLM's tagger with its frozen LM provider in `self.lm`; build one with `from_lm`."""
 
+    lm: Any
+    token_chars: torch.Tensor
+    special_ids: torch.Tensor
+
     def __init__(self, config: TagLMConfig) -> None:
         super().__init__(config)
         if config.lm_config is None:
@@ -117,7 +121,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
                 "lm_model, tokenizer, label_names) or pass an LM provider's config.to_dict()"
             )
         lm_config = dict(config.lm_config)
-        model_type = lm_config.get("model_type")
+        model_type = str(lm_config.get("model_type"))
         if model_type not in CONFIG_MAPPING:
             raise ValueError(f"lm_config model_type={model_type!r} is not registered (import hf_ssl first?)")
         self.lm = AutoModel.from_config(CONFIG_MAPPING[model_type].from_dict(lm_config))
@@ -148,10 +152,12 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         )
         self.rnn2 = rnn(2 * hidden + lm_size, hidden, batch_first=True, bidirectional=True)
         self.dropout = nn.Dropout(config.dropout)
-        self.dense = nn.Linear(2 * hidden, config.num_labels)
-        labels = [config.id2label[i] for i in range(config.num_labels)]
+        num_labels = int(config.num_labels)  # type: ignore[arg-type]
+        self.dense = nn.Linear(2 * hidden, num_labels)
+        id2label: dict[int, str] = config.id2label  # type: ignore[assignment]
+        labels = [id2label[i] for i in range(num_labels)]
         constraints = allowed_transitions(labels, config.tagging_scheme) if config.tagging_scheme else None
-        self.crf = LinearChainCRF(config.num_labels, constraints)
+        self.crf = LinearChainCRF(num_labels, constraints)
         self.register_buffer(
             "special_ids",
             torch.tensor(sorted(set(config.special_token_ids or [])), dtype=torch.long),
@@ -184,7 +190,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         """
         if not label_names or len(set(label_names)) != len(label_names):
             raise ValueError(f"label_names must be a non-empty list of distinct tags, got {label_names}")
-        lm = lm_model.base_model if lm_model.base_model is not lm_model else lm_model
+        lm: Any = lm_model.base_model
         vocab_size = len(tokenizer)
         lm_vocab = getattr(lm.config, "vocab_size", None)
         if lm_vocab is not None and vocab_size > lm_vocab:
@@ -198,7 +204,8 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             ).last_hidden_state
         lm.train(was_training)
         if word_vectors is not None and not isinstance(word_vectors, torch.Tensor):
-            word_vectors = word_vectors.get_input_embeddings().weight
+            word_vectors = word_vectors.get_input_embeddings().weight  # type: ignore[operator]
+        assert word_vectors is None or isinstance(word_vectors, torch.Tensor)
         if word_vectors is not None:
             config_kwargs.setdefault("word_embedding_size", word_vectors.shape[1])
         config = TagLMConfig(
@@ -208,7 +215,8 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             id2label=dict(enumerate(label_names)),
             label2id={label: i for i, label in enumerate(label_names)},
             tagging_scheme=detect_scheme(label_names) if tagging_scheme == "auto" else tagging_scheme,
-            special_token_ids=sorted(set(tokenizer.all_special_ids)),
+            # [UNK] stands for a real word: it stays in the chain and gets a tag.
+            special_token_ids=sorted(set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}),
             pad_token_id=tokenizer.pad_token_id,
             **config_kwargs,
         )
@@ -354,4 +362,5 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         with torch.no_grad():
             out = self(input_ids=input_ids, attention_mask=attention_mask, return_dict=True)
         self.train(was_training)
-        return [[self.config.id2label[int(i)] for i in row[row != IGNORE_INDEX]] for row in out.predictions]
+        id2label: dict[int, str] = self.config.id2label  # type: ignore[assignment]
+        return [[id2label[int(i)] for i in row[row != IGNORE_INDEX]] for row in out.predictions]
