@@ -72,7 +72,8 @@ def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_pat
         home = tmp_path / "hf_home"
         _point_clients_at(monkeypatch, server.endpoint, home, mode)
         yield Hub(server.endpoint, server.state, mode, home)
-        # transformers caches the HfApi built against this endpoint; never let it leak to other tests.
+        assert not server.state.errors, server.state.errors
+    # transformers caches the HfApi built against this endpoint; never let it leak to other tests.
     from transformers.utils import hub as transformers_hub
 
     transformers_hub._hf_api = None
@@ -85,6 +86,7 @@ def inline_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hub]
         home = tmp_path / "hf_home"
         _point_clients_at(monkeypatch, server.endpoint, home, "regular")
         yield Hub(server.endpoint, server.state, "regular", home)
+        assert not server.state.errors, server.state.errors
     from transformers.utils import hub as transformers_hub
 
     transformers_hub._hf_api = None

@@ -85,6 +85,7 @@ class HubState:
         self.repos: dict[str, Repo] = {}
         self.lfs_objects: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path), for asserting which API was used
+        self.errors: list[str] = []  # exceptions raised by handlers; the fixture fails a test on any
         self.lock = threading.Lock()
         self._counter = 0
 
@@ -154,7 +155,13 @@ class HubHandler(BaseHTTPRequestHandler):
             match = re.fullmatch(pattern, path)
             if match and verb == method:
                 with self.state.lock:
-                    handler(self, **match.groupdict())
+                    try:
+                        handler(self, **{k: v for k, v in match.groupdict().items() if v is not None})
+                    except Exception as error:  # a server bug: answer 500 and let the fixture fail the test
+                        self.state.errors.append(f"{method} {path}: {error!r}")
+                        self._error(
+                            HTTPStatus.INTERNAL_SERVER_ERROR, "ServerBug", repr(error), method == "HEAD"
+                        )
                 return
         self._error(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {method} {path}", head=method == "HEAD")
 
@@ -288,7 +295,8 @@ class HubHandler(BaseHTTPRequestHandler):
         info = {"_id": repo, "id": repo, "modelId": repo, "sha": commit.sha, "private": False}
         self._json(200, {**info, "siblings": siblings, "tags": [], "downloads": 0, "likes": 0})
 
-    def tree(self, repo: str, revision: str, path: str = "") -> None:
+    def tree(self, repo: str, revision: str, path: str | None = None) -> None:
+        path = path or ""
         commit = self._commit_or_error(repo, revision)
         if commit is None:
             return
