@@ -79,6 +79,61 @@ def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: b
             ) from error
 
 
+def downloaded_checkpoint_error(
+    repo_id: str,
+    error: BaseException,
+    *,
+    revision: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    subfolder: str = "",
+) -> CheckpointError:
+    """The CheckpointError for a Hub checkpoint that failed to load: it names the damaged cached file.
+
+    Called only after loading failed, so a healthy load pays nothing. The cached snapshot of
+    `repo_id` is run through `check_checkpoint_files`, which names the truncated, corrupted or
+    missing file; if it finds none, the error names the repository and the original failure.
+    """
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in ("model.safetensors.index.json", "model.safetensors"):
+        filename = f"{subfolder}/{name}" if subfolder else name
+        cached = try_to_load_from_cache(repo_id, filename, cache_dir=cache_dir, revision=revision)
+        if not isinstance(cached, str):  # not in the cache (None) or known to be absent
+            continue
+        try:
+            check_checkpoint_files(Path(cached).parent, needs_config=False)
+        except CheckpointError as named:
+            return CheckpointError(
+                f"{named} [downloaded from the Hub repository {repo_id!r}; delete the file or load with "
+                "force_download=True]"
+            )
+    return CheckpointError(f"the checkpoint of Hub repository {repo_id!r} could not be read: {error}")
+
+
+def interrupted_download_error(repo_id: str, error: BaseException) -> CheckpointError | None:
+    """A CheckpointError naming the file whose download broke off, if that is what `error` hides.
+
+    huggingface_hub retries a dropped download, then raises its transport error; transformers then
+    reports that no `pytorch_model.bin` exists (notes/hub-testing.md), which sends users looking for
+    the wrong file. The transport error is found in the exception chain and its URL names the file.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        module = type(seen).__module__.split(".")[0]
+        if module.startswith(("httpx", "httpcore")) or isinstance(seen, ConnectionError):
+            try:
+                url = str(seen.request.url)  # type: ignore[attr-defined]
+            except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request is set
+                url = ""
+            filename = url.split("/resolve/", 1)[1].split("/", 1)[-1] if "/resolve/" in url else "a file"
+            return CheckpointError(
+                f"downloading {filename} of Hub repository {repo_id!r} broke off ({seen}); nothing was "
+                "loaded, try again"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 SAVE_HOOKS: list = []
 """Callables (model, staging_directory) run before a model is saved; `hf_ssl` registers the Hub
 helpers here (the remote-code auto_map), so models never import the hub layer."""

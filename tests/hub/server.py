@@ -85,6 +85,7 @@ class HubState:
         self.repos: dict[str, Repo] = {}
         self.lfs_objects: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path), for asserting which API was used
+        self.cut_downloads: dict[str, int] = {}  # path -> bytes sent before the connection drops
         self.errors: list[str] = []  # exceptions raised by handlers; the fixture fails a test on any
         self.lock = threading.Lock()
         self._counter = 0
@@ -354,6 +355,7 @@ class HubHandler(BaseHTTPRequestHandler):
             headers["ETag"] = f'"{stored.oid}"'
         data, status = stored.data, 200
         wanted = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        start = int(wanted.group(1)) if wanted else 0
         if wanted:
             start = int(wanted.group(1))
             end = int(wanted.group(2)) if wanted.group(2) else len(data) - 1
@@ -363,6 +365,14 @@ class HubHandler(BaseHTTPRequestHandler):
             end = min(end, len(data) - 1)
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
             data, status = data[start : end + 1], HTTPStatus.PARTIAL_CONTENT
+        cut = self.state.cut_downloads.get(path)
+        if cut is not None and not head:
+            # A connection that always drops at byte `cut` of the file, resumed requests included:
+            # the headers promise the whole range, the body stops short.
+            sent = data[: max(0, cut - start)]
+            self._send(status, sent, {**headers, "Content-Length": str(len(data))}, head=False)
+            self.close_connection = True
+            return
         self._send(status, data, headers, head=head)
 
 
