@@ -41,7 +41,8 @@ class Hub:
         return env
 
 
-def _point_clients_at(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path, mode: UploadMode) -> None:
+def point_clients_at(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path, mode: UploadMode) -> None:
+    """Make huggingface_hub and transformers talk to `endpoint`, with `home` as HF_HOME (undone by monkeypatch)."""
     from huggingface_hub import constants
     from transformers.utils import hub as transformers_hub
 
@@ -70,7 +71,7 @@ def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_pat
     mode: UploadMode = request.param
     with HubServer(upload_mode=mode) as server:
         home = tmp_path / "hf_home"
-        _point_clients_at(monkeypatch, server.endpoint, home, mode)
+        point_clients_at(monkeypatch, server.endpoint, home, mode)
         yield Hub(server.endpoint, server.state, mode, home)
         assert not server.state.errors, server.state.errors
     # transformers caches the HfApi built against this endpoint; never let it leak to other tests.
@@ -84,7 +85,7 @@ def inline_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hub]
     """One server in inline mode, for tests whose subject is not the upload path."""
     with HubServer(upload_mode="regular") as server:
         home = tmp_path / "hf_home"
-        _point_clients_at(monkeypatch, server.endpoint, home, "regular")
+        point_clients_at(monkeypatch, server.endpoint, home, "regular")
         yield Hub(server.endpoint, server.state, "regular", home)
         assert not server.state.errors, server.state.errors
     from transformers.utils import hub as transformers_hub
