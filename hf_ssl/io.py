@@ -138,6 +138,15 @@ SAVE_HOOKS: list = []
 """Callables (model, staging_directory) run before a model is saved; `hf_ssl` registers the Hub
 helpers here (the remote-code auto_map), so models never import the hub layer."""
 
+_PUSH_ONLY_KWARGS = (
+    "repo_id",
+    "commit_message",
+    "commit_description",
+    "private",
+    "create_pr",
+    "revision",
+    "tags",
+)
 _WEIGHT_FILES = ("model.safetensors", "model-", "model.safetensors.index.json", "pytorch_model")
 
 
@@ -148,14 +157,26 @@ class AtomicSaveMixin:
     first; then the old config.json is removed (the directory stops loading), stale weight files go,
     the new weights move in, and config.json moves in last. At every instant the directory holds
     either the old checkpoint, no loadable checkpoint, or the new one. Other files (a tokenizer, a
-    model card) are left alone. Pushes to the Hub go through transformers unchanged.
+    model card) are left alone. `push_to_hub=True` saves this way, then pushes with `push_to_hub`.
     """
 
     def save_pretrained(
         self, save_directory: str | os.PathLike[str], *args: object, **kwargs: object
     ) -> object:
-        if kwargs.get("push_to_hub"):
-            return super().save_pretrained(save_directory, *args, **kwargs)  # type: ignore[misc]
+        if kwargs.pop("push_to_hub", False):
+            # transformers' own push path writes straight into the directory and skips SAVE_HOOKS, so
+            # the pushed repo would lack the auto_map and the remote-code module: save atomically,
+            # then push through push_to_hub (which saves through this method again).
+            push = {k: kwargs.pop(k) for k in _PUSH_ONLY_KWARGS if k in kwargs}
+            repo_id = push.pop("repo_id", Path(save_directory).name)
+            result = self.save_pretrained(save_directory, *args, **kwargs)
+            self.push_to_hub(  # type: ignore[attr-defined]
+                repo_id,
+                token=kwargs.get("token"),
+                max_shard_size=kwargs.get("max_shard_size", "50GB"),
+                **push,
+            )
+            return result
         target = Path(save_directory)
         if target.is_file():
             raise CheckpointError(f"{target} is a file; save_pretrained needs a directory")

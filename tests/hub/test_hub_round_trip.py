@@ -125,3 +125,17 @@ def test_a_missing_repo_a_missing_revision_and_a_missing_file_raise_the_clients_
 
 def _sha(hub, repo_id: str) -> str:
     return hub.state.repos[repo_id].refs["main"]
+
+
+def test_save_pretrained_with_push_to_hub_pushes_the_auto_map_and_the_remote_code_module(
+    inline_hub, tmp_path
+):
+    model = _base_model("roberta")
+    model.save_pretrained(
+        tmp_path / "saved", push_to_hub=True, repo_id="org/saved", commit_message="via save"
+    )
+    files = inline_hub.state.repos["org/saved"].resolve("main").files
+    assert f"{REMOTE_MODULE}.py" in files
+    assert json.loads(files["config.json"].data)["auto_map"] == auto_map_for(hf_ssl.RobertaConfig)
+    assert (tmp_path / "saved" / f"{REMOTE_MODULE}.py").is_file()
+    _assert_same_outputs(model, AutoModel.from_pretrained("org/saved").eval())
