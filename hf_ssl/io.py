@@ -84,7 +84,7 @@ def downloaded_checkpoint_error(
     error: BaseException,
     *,
     revision: str | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | Path | None = None,
     subfolder: str = "",
 ) -> CheckpointError:
     """The CheckpointError for a Hub checkpoint that failed to load: it names the damaged cached file.

@@ -13,7 +13,7 @@ Reference: huggingface_hub 2.4 `hf_api.py` (verify_repo_checksums), `utils/_veri
 from __future__ import annotations
 
 import logging
-import os
+from pathlib import Path
 from typing import Any
 
 from ..io import CheckpointError
@@ -29,8 +29,8 @@ def verify_repo_checksums(
     repo_id: str,
     *,
     revision: str | None = None,
-    local_dir: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
+    local_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
     token: str | bool | None = None,
 ) -> Any:
     """Compare the local copy of `repo_id` (the HF cache by default) with the Hub's sha256 / git sha1.

@@ -131,3 +131,15 @@ def test_transformers_itself_runs_the_pickle_with_weights_only_false_which_is_wh
     with pytest.raises(AttributeError, match="is_floating_point"):
         transformers.BertModel.from_pretrained("org/pickled-bert", weights_only=False)
     assert marker.read_text() == "ran"
+
+
+def test_a_file_changed_in_a_local_dir_download_is_named_by_the_checksum_verification(inline_hub, tmp_path):
+    from huggingface_hub import snapshot_download
+
+    _pushed("org/local")
+    local = Path(snapshot_download("org/local", local_dir=tmp_path / "local"))
+    assert verify_repo_checksums("org/local", local_dir=local).checked_count == 5
+    config = local / "config.json"
+    config.write_text(config.read_text().replace('"hidden_size": 32', '"hidden_size": 33'))
+    with pytest.raises(ChecksumMismatchError, match=r"config\.json: git-sha1 is"):
+        verify_repo_checksums("org/local", local_dir=local)
