@@ -119,8 +119,11 @@ def interrupted_download_error(repo_id: str, error: BaseException) -> Checkpoint
     """
     seen: BaseException | None = error
     while seen is not None:
-        module = type(seen).__module__.split(".")[0]
-        if module.startswith(("httpx", "httpcore")) or isinstance(seen, ConnectionError):
+        # httpx's TransportError covers dropped, refused and timed-out connections, but not HTTP
+        # status errors (a 404 is a missing file, not a broken download); matched by name so the
+        # check does not depend on which httpx fork huggingface_hub ships.
+        transport = any(c.__name__ == "TransportError" for c in type(seen).__mro__)
+        if transport or isinstance(seen, ConnectionError):
             try:
                 url = str(seen.request.url)  # type: ignore[attr-defined]
             except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request is set

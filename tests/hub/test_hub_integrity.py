@@ -143,3 +143,12 @@ def test_a_file_changed_in_a_local_dir_download_is_named_by_the_checksum_verific
     config.write_text(config.read_text().replace('"hidden_size": 32', '"hidden_size": 33'))
     with pytest.raises(ChecksumMismatchError, match=r"config\.json: git-sha1 is"):
         verify_repo_checksums("org/local", local_dir=local)
+
+
+def test_a_repo_without_weights_keeps_transformers_error_and_is_not_called_a_broken_download(inline_hub):
+    HfApi().create_repo("org/no-weights")
+    config = json.dumps(hf_ssl.BertConfig.from_dict(TINY_CONFIGS["bert"].to_dict()).to_dict())
+    HfApi().upload_file(path_or_fileobj=config.encode(), path_in_repo="config.json", repo_id="org/no-weights")
+    with pytest.raises(OSError, match="does not appear to have") as raised:
+        AutoModel.from_pretrained("org/no-weights")
+    assert not isinstance(raised.value, CheckpointError)
