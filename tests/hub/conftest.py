@@ -69,7 +69,7 @@ def point_clients_at(monkeypatch: pytest.MonkeyPatch, endpoint: str, home: Path,
 def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hub]:
     """A fresh server per test, in both upload modes: files inline in the commit, or via git-LFS."""
     mode: UploadMode = request.param
-    with HubServer(upload_mode=mode) as server:
+    with HubServer(upload_mode=mode, token=DUMMY_TOKEN) as server:
         home = tmp_path / "hf_home"
         point_clients_at(monkeypatch, server.endpoint, home, mode)
         yield Hub(server.endpoint, server.state, mode, home)
@@ -83,7 +83,7 @@ def hub(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_pat
 @pytest.fixture
 def inline_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hub]:
     """One server in inline mode, for tests whose subject is not the upload path."""
-    with HubServer(upload_mode="regular") as server:
+    with HubServer(upload_mode="regular", token=DUMMY_TOKEN) as server:
         home = tmp_path / "hf_home"
         point_clients_at(monkeypatch, server.endpoint, home, "regular")
         yield Hub(server.endpoint, server.state, "regular", home)

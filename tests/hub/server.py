@@ -80,8 +80,9 @@ class Repo:
 class HubState:
     """Everything the server holds; tests reach in here to inspect or damage what was uploaded."""
 
-    def __init__(self, upload_mode: UploadMode = "regular") -> None:
+    def __init__(self, upload_mode: UploadMode = "regular", token: str | None = None) -> None:
         self.upload_mode: UploadMode = upload_mode
+        self.token = token  # when set, writes need "Authorization: Bearer <token>", as on the Hub
         self.repos: dict[str, Repo] = {}
         self.lfs_objects: dict[str, bytes] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path), for asserting which API was used
@@ -107,10 +108,11 @@ class HubState:
 
     def corrupt(self, repo_id: str, path: str, position: int = -1) -> None:
         """Flip one byte of a file in the newest commit; size and recorded checksums stay (bad storage)."""
-        stored = self.repos[repo_id].resolve(DEFAULT_BRANCH).files[path]  # type: ignore[union-attr]
+        files = self.repos[repo_id].resolve(DEFAULT_BRANCH).files  # type: ignore[union-attr]
+        stored = files[path]
         data = bytearray(stored.data)
         data[position] ^= 0xFF
-        stored.data = bytes(data)
+        files[path] = StoredFile(bytes(data), stored.lfs, sha256=stored.sha256, oid=stored.oid)
 
 
 class HubHandler(BaseHTTPRequestHandler):
@@ -155,6 +157,10 @@ class HubHandler(BaseHTTPRequestHandler):
         for pattern, verb, handler in ROUTES:
             match = re.fullmatch(pattern, path)
             if match and verb == method:
+                if handler in WRITES and not self._authorized():
+                    self._body()
+                    self._error(HTTPStatus.UNAUTHORIZED, "Unauthorized", "a write token is required")
+                    return
                 with self.state.lock:
                     try:
                         handler(self, **{k: v for k, v in match.groupdict().items() if v is not None})
@@ -177,6 +183,9 @@ class HubHandler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self._route("PUT")
+
+    def _authorized(self) -> bool:
+        return self.state.token is None or self.headers.get("Authorization") == f"Bearer {self.state.token}"
 
     # ---- lookups shared by the endpoints
     def _commit_or_error(self, repo_id: str, revision: str, head: bool = False) -> Commit | None:
@@ -392,14 +401,17 @@ ROUTES: list[tuple[str, str, Any]] = [
 ]
 
 
+WRITES = {HubHandler.create, HubHandler.preupload, HubHandler.commit, HubHandler.lfs_batch}
+
+
 class HubServer(ThreadingHTTPServer):
     """`with HubServer() as hub:` serves on 127.0.0.1 at a free port; `hub.endpoint` is its base URL."""
 
     daemon_threads = True
 
-    def __init__(self, upload_mode: UploadMode = "regular") -> None:
+    def __init__(self, upload_mode: UploadMode = "regular", token: str | None = None) -> None:
         super().__init__(("127.0.0.1", 0), HubHandler)
-        self.state = HubState(upload_mode)
+        self.state = HubState(upload_mode, token)
         self._thread = threading.Thread(target=self.serve_forever, name="hub-server", daemon=True)
 
     @property

@@ -75,3 +75,12 @@ def test_every_commit_gets_a_new_sha_and_the_tree_lists_checksums_recursively(up
         assert entries["weights.bin"].lfs is None
     first = HfApi().list_repo_files("org/protocol", revision=commits[1])
     assert sorted(first) == [".gitattributes", "weights.bin"]  # a pinned revision shows its own files
+
+
+def test_a_push_without_a_token_is_refused_and_leaves_no_repo(inline_hub, monkeypatch):
+    from huggingface_hub.errors import HfHubHTTPError
+
+    monkeypatch.delenv("HF_TOKEN")
+    with pytest.raises(HfHubHTTPError, match="401"):
+        HfApi().create_repo("org/anonymous", token=False)
+    assert "org/anonymous" not in inline_hub.state.repos
