@@ -13,9 +13,12 @@ each model package fills (`register_conversion`).
 
 from __future__ import annotations
 
+import pickle
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -209,7 +212,8 @@ def copy_config_fields(
 class LoadsTransformersCheckpoints:
     """Mixin for hf_ssl models: `from_pretrained` on a transformers checkpoint converts it on the fly,
     and a local checkpoint's safetensors files are checked first (hf_ssl.io.CheckpointError names a
-    truncated, corrupted or missing file instead of a raw SafetensorError).
+    truncated, corrupted or missing file instead of a raw SafetensorError); for a Hub id, the cached
+    download is checked the same way when loading fails. `weights_only=False` is refused.
 
     A directory whose config.json names a transformers `model_type` (e.g. "bert") is loaded with the
     transformers twin class and converted through the strict weight map, so
@@ -219,10 +223,16 @@ class LoadsTransformersCheckpoints:
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
         import json
-        from pathlib import Path
 
         from .io import check_checkpoint_files
 
+        if kwargs.get("weights_only") is False:
+            # With weights_only=False and no dtype in config.json, transformers unpickles a .bin file
+            # just to sniff its dtype: loading an untrusted repository would run its code.
+            raise ValueError(
+                "weights_only=False is refused: hf_ssl never unpickles checkpoint files with arbitrary "
+                "code; use safetensors or a .bin loadable with weights_only=True"
+            )
         if Path(str(pretrained_model_name_or_path)).is_dir():
             check_checkpoint_files(pretrained_model_name_or_path, needs_config="config" not in kwargs)
         config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
@@ -246,7 +256,46 @@ class LoadsTransformersCheckpoints:
                 return from_transformers(
                     twins[0].from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
                 )
-        return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)  # type: ignore[misc]
+        with _naming_damaged_files(pretrained_model_name_or_path, kwargs):
+            return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)  # type: ignore[misc]
+
+
+@contextmanager
+def _naming_damaged_files(name_or_path: Any, kwargs: dict[str, Any]) -> Iterator[None]:
+    """Turn the raw errors of a damaged checkpoint into CheckpointErrors that name the file.
+
+    Local directories were checked before loading; for a Hub id the cached download is checked only
+    once loading has failed, so a healthy load pays nothing (notes/hub-testing.md lists the faults).
+    """
+    from safetensors import SafetensorError
+
+    from .io import CheckpointError, downloaded_checkpoint_error, interrupted_download_error
+
+    local = Path(str(name_or_path)).is_dir()
+    try:
+        yield
+    except pickle.UnpicklingError as error:
+        raise CheckpointError(
+            f"the pickled pytorch_model.bin of {name_or_path} holds more than tensors and was refused "
+            "by weights_only=True; convert trusted weights to safetensors"
+        ) from error
+    except SafetensorError as error:
+        if local:
+            raise
+        raise downloaded_checkpoint_error(
+            str(name_or_path),
+            error,
+            revision=kwargs.get("revision"),
+            cache_dir=kwargs.get("cache_dir"),
+            subfolder=str(kwargs.get("subfolder") or ""),
+        ) from error
+    except OSError as error:
+        named = None
+        if not local and not isinstance(error, CheckpointError):
+            named = interrupted_download_error(str(name_or_path), error)
+        if named is None:
+            raise
+        raise named from error
 
 
 def convert_directory(source: str, output: str, *, to: str = "hf_ssl") -> dict[str, Any]:

@@ -79,10 +79,77 @@ def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: b
             ) from error
 
 
+def downloaded_checkpoint_error(
+    repo_id: str,
+    error: BaseException,
+    *,
+    revision: str | None = None,
+    cache_dir: str | Path | None = None,
+    subfolder: str = "",
+) -> CheckpointError:
+    """The CheckpointError for a Hub checkpoint that failed to load: it names the damaged cached file.
+
+    Called only after loading failed, so a healthy load pays nothing. The cached snapshot of
+    `repo_id` is run through `check_checkpoint_files`, which names the truncated, corrupted or
+    missing file; if it finds none, the error names the repository and the original failure.
+    """
+    from huggingface_hub import try_to_load_from_cache
+
+    for name in ("model.safetensors.index.json", "model.safetensors"):
+        filename = f"{subfolder}/{name}" if subfolder else name
+        cached = try_to_load_from_cache(repo_id, filename, cache_dir=cache_dir, revision=revision)
+        if not isinstance(cached, str):  # not in the cache (None) or known to be absent
+            continue
+        try:
+            check_checkpoint_files(Path(cached).parent, needs_config=False)
+        except CheckpointError as named:
+            return CheckpointError(
+                f"{named} [downloaded from the Hub repository {repo_id!r}; delete the file or load with "
+                "force_download=True]"
+            )
+    return CheckpointError(f"the checkpoint of Hub repository {repo_id!r} could not be read: {error}")
+
+
+def interrupted_download_error(repo_id: str, error: BaseException) -> CheckpointError | None:
+    """A CheckpointError naming the file whose download broke off, if that is what `error` hides.
+
+    huggingface_hub retries a dropped download, then raises its transport error; transformers then
+    reports that no `pytorch_model.bin` exists (notes/hub-testing.md), which sends users looking for
+    the wrong file. The transport error is found in the exception chain and its URL names the file.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        # httpx's TransportError covers dropped, refused and timed-out connections, but not HTTP
+        # status errors (a 404 is a missing file, not a broken download); matched by name so the
+        # check does not depend on which httpx fork huggingface_hub ships.
+        transport = any(c.__name__ == "TransportError" for c in type(seen).__mro__)
+        if transport or isinstance(seen, ConnectionError):
+            try:
+                url = str(seen.request.url)  # type: ignore[attr-defined]
+            except (AttributeError, RuntimeError):  # httpx raises RuntimeError when no request is set
+                url = ""
+            filename = url.split("/resolve/", 1)[1].split("/", 1)[-1] if "/resolve/" in url else "a file"
+            return CheckpointError(
+                f"downloading {filename} of Hub repository {repo_id!r} broke off ({seen}); nothing was "
+                "loaded, try again"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 SAVE_HOOKS: list = []
 """Callables (model, staging_directory) run before a model is saved; `hf_ssl` registers the Hub
 helpers here (the remote-code auto_map), so models never import the hub layer."""
 
+_PUSH_ONLY_KWARGS = (
+    "repo_id",
+    "commit_message",
+    "commit_description",
+    "private",
+    "create_pr",
+    "revision",
+    "tags",
+)
 _WEIGHT_FILES = ("model.safetensors", "model-", "model.safetensors.index.json", "pytorch_model")
 
 
@@ -93,14 +160,26 @@ class AtomicSaveMixin:
     first; then the old config.json is removed (the directory stops loading), stale weight files go,
     the new weights move in, and config.json moves in last. At every instant the directory holds
     either the old checkpoint, no loadable checkpoint, or the new one. Other files (a tokenizer, a
-    model card) are left alone. Pushes to the Hub go through transformers unchanged.
+    model card) are left alone. `push_to_hub=True` saves this way, then pushes with `push_to_hub`.
     """
 
     def save_pretrained(
         self, save_directory: str | os.PathLike[str], *args: object, **kwargs: object
     ) -> object:
-        if kwargs.get("push_to_hub"):
-            return super().save_pretrained(save_directory, *args, **kwargs)  # type: ignore[misc]
+        if kwargs.pop("push_to_hub", False):
+            # transformers' own push path writes straight into the directory and skips SAVE_HOOKS, so
+            # the pushed repo would lack the auto_map and the remote-code module: save atomically,
+            # then push through push_to_hub (which saves through this method again).
+            push = {k: kwargs.pop(k) for k in _PUSH_ONLY_KWARGS if k in kwargs}
+            repo_id = push.pop("repo_id", Path(save_directory).name)
+            result = self.save_pretrained(save_directory, *args, **kwargs)
+            self.push_to_hub(  # type: ignore[attr-defined]
+                repo_id,
+                token=kwargs.get("token"),
+                max_shard_size=kwargs.get("max_shard_size", "50GB"),
+                **push,
+            )
+            return result
         target = Path(save_directory)
         if target.is_file():
             raise CheckpointError(f"{target} is a file; save_pretrained needs a directory")
