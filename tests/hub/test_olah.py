@@ -7,9 +7,9 @@ exactly what `git lfs` leaves in a clone; olah needs no git-lfs binary), served 
 mode on 127.0.0.1, and loaded with `AutoModel.from_pretrained("org/name")` through it.
 
 olah pins psutil<6 (through fastapi-utils), which conflicts with this project's environment, so it
-is not a test extra: install it into its own environment and name its executable in HF_SSL_OLAH,
-e.g. `python -m venv /tmp/olah-venv && /tmp/olah-venv/bin/pip install olah`
-and `HF_SSL_OLAH=/tmp/olah-venv/bin/olah-cli`. Reference: olah `olah/mirror/repos.py`,
+is not a test extra: the test installs it from PyPI into its own virtual environment, cached in
+~/.cache/hf_ssl/olah-venv, unless HF_SSL_OLAH names an olah-cli (or one is on PATH). It skips,
+naming olah, only when that installation fails. Reference: olah `olah/mirror/repos.py`,
 `olah/configs.py`.
 """
 
@@ -20,6 +20,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,11 +39,34 @@ OLAH_ENV = "HF_SSL_OLAH"
 STARTUP_SECONDS = 60.0
 
 
+OLAH_VENV = Path.home() / ".cache" / "hf_ssl" / "olah-venv"
+INSTALL_SECONDS = 600
+
+
 def _olah_executable() -> str | None:
     named = os.environ.get(OLAH_ENV)
     if named and Path(named).is_file():
         return named
-    return shutil.which("olah-cli")
+    return shutil.which("olah-cli") or _install_olah()
+
+
+def _install_olah() -> str | None:
+    """olah-cli from a virtual environment of its own (its pins conflict with ours); None if pip fails."""
+    executable = OLAH_VENV / "bin" / "olah-cli"
+    if executable.is_file():
+        return str(executable)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(OLAH_VENV)], check=True, capture_output=True)
+        subprocess.run(
+            [str(OLAH_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "olah"],
+            check=True,
+            capture_output=True,
+            timeout=INSTALL_SECONDS,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        shutil.rmtree(OLAH_VENV, ignore_errors=True)
+        return None
+    return str(executable) if executable.is_file() else None
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -81,7 +105,7 @@ def olah(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """(endpoint, mirrors path) of an offline olah server; the test fills the mirrors path first."""
     executable = _olah_executable()
     if executable is None:
-        pytest.skip(f"olah (PyPI) is not installed: put olah-cli on PATH or name it in {OLAH_ENV}")
+        pytest.skip(f"olah (PyPI) could not be installed into {OLAH_VENV}; or name an olah-cli in {OLAH_ENV}")
     mirrors, port = tmp_path / "mirrors", _free_port()
     mirrors.mkdir()
     config = tmp_path / "olah.toml"
