@@ -12,6 +12,7 @@ Shapes: b = batch size, t = padded length.
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 from collections.abc import Sequence
 from typing import Any
@@ -126,7 +127,8 @@ class CollatorRNG:
     Stream mode (the default) draws fresh noise on every call; the generator is reseeded once per
     DataLoader worker from the worker's seed, because each worker holds a copy of the collator:
     without a reseed every worker would replay the same noise, and every epoch would restart from the
-    same state.
+    same state. Under torchrun the process rank is mixed in too (rank 0 unchanged), or every DDP rank
+    would mask the same positions of its own rows.
 
     A stream does not survive a Trainer resume: the resumed run builds a fresh collator, Trainer skips
     the batches already trained without collating them, and the main-process stream (or a worker's)
@@ -152,6 +154,7 @@ class CollatorRNG:
             self.generator.manual_seed(seed)
         self._base_seed = self.generator.initial_seed()
         self._worker_seed: int | None = None
+        self._rank_mixed = False
         self.keyed = False
         self.epoch = 0
 
@@ -179,7 +182,15 @@ class CollatorRNG:
         if info is not None and info.seed != self._worker_seed:
             self._worker_seed = info.seed
             mixed = info.seed if self.seed is None else self.seed * 1_000_003 + info.seed
-            self.generator.manual_seed(mixed % (2**63))
+            self.generator.manual_seed(_mix_rank(mixed % (2**63), process_rank()))
+        elif info is None and not self._rank_mixed:
+            # Every DDP rank builds the same collator (same seed) and Trainer seeds every rank alike,
+            # so without the rank the ranks' masks would fall on the same positions. Rank 0 keeps
+            # the plain seed, so single-process streams are unchanged.
+            self._rank_mixed = True
+            rank = process_rank()
+            if rank:
+                self.generator.manual_seed(_mix_rank(self._base_seed, rank))
         return self.generator
 
     def __getstate__(self) -> dict[str, Any]:
@@ -187,6 +198,7 @@ class CollatorRNG:
             "seed": self.seed,
             "state": self.generator.get_state(),
             "worker": self._worker_seed,
+            "rank_mixed": self._rank_mixed,
             "base": self._base_seed,
             "keyed": self.keyed,
             "epoch": self.epoch,
@@ -197,9 +209,24 @@ class CollatorRNG:
         self.generator = torch.Generator()
         self.generator.set_state(state["state"])
         self._worker_seed = state["worker"]
+        self._rank_mixed = state.get("rank_mixed", False)
         self._base_seed = state.get("base", self.generator.initial_seed())
         self.keyed = state.get("keyed", False)
         self.epoch = state.get("epoch", 0)
+
+
+def process_rank() -> int:
+    """This process's global rank: the initialised process group's, else torchrun's RANK, else 0."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank()
+    return int(os.environ.get("RANK", "0"))
+
+
+def _mix_rank(seed: int, rank: int) -> int:
+    if rank == 0:
+        return seed
+    digest = hashlib.blake2b(struct.pack("<qq", seed, rank), digest_size=8).digest()
+    return int.from_bytes(digest, "little") % (2**63)
 
 
 def batch_seed(seed: int, epoch: int, batch_key: torch.Tensor | Sequence[Sequence[int]]) -> int:

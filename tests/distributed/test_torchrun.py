@@ -2,7 +2,8 @@
 
 Issue 9, "Scale-out": DDP through Trainer for a tiny BERT (MLM) and a tiny GPT (causal LM) gives the
 single-process losses and weights within float tolerance; FSDP2 wraps each model's
-``_no_split_modules`` layers and trains to the same result. One launch runs everything (about 30 s
+``_no_split_modules`` layers and trains to the same result; collators seeded alike draw different
+masks on the two ranks. One launch runs everything (about 30 s
 on 2 shared cores): the machine is small, so this module has a single test.
 """
 
@@ -80,6 +81,8 @@ def test_two_process_ddp_and_fsdp_train_bert_and_gpt_like_one_process(tmp_path):
         _assert_same_training(fsdp, train_tiny.train_sharded(name))
         initial = model.state_dict()
         assert any(not torch.equal(fsdp["state"][key], value) for key, value in initial.items())
+    first, second = result["stream_masks"]
+    assert first != second, "both ranks masked the same positions"
     # A pinned limitation: if this starts failing, accelerate shards on CPU and Trainer's own FSDP
     # path can replace the plain loop in train_tiny.train_sharded.
     assert result["trainer_fsdp_on_cpu"] is False

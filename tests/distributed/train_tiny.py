@@ -4,7 +4,8 @@ Launched by tests/distributed/test_torchrun.py as
 ``python -m torch.distributed.run --nproc_per_node 2 ... train_tiny.py --out DIR``
 (CPU, gloo: Trainer/accelerate pick gloo when there is no accelerator). Rank 0 writes ``DIR/result.pt``:
 per mode and model the losses and the final full state dict. The same functions, called in one
-process with the whole global batch, are the reference.
+process with the whole global batch, are the reference. It also records every rank's stream-mode
+masks for one batch, which must differ between ranks.
 
 - DDP: Trainer, which wraps the model in DistributedDataParallel under torchrun.
 - FSDP: accelerate 1.15 enables FSDP only on accelerator devices; on CPU ``Trainer(fsdp=True)``
@@ -30,6 +31,7 @@ from transformers import Trainer, TrainingArguments, default_data_collator
 
 import hf_ssl
 from hf_ssl.objectives import MaskedLMCollator
+from hf_ssl.objectives._seq2seq import collator_rngs
 
 VOCAB, PAD, MASK = 96, 0, 1
 NUM_EXAMPLES, LENGTH = 32, 12
@@ -64,6 +66,8 @@ def dataset(name: str) -> list[dict[str, list[int]]]:
     if name == "gpt":
         return [{"input_ids": row, "labels": row} for row in ids.tolist()]
     collator = MaskedLMCollator(vocab_size=VOCAB, mask_token_id=MASK, pad_token_id=PAD, seed=SEED)
+    for rng in collator_rngs(collator):
+        rng.set_keyed()  # stream noise mixes in the rank; every rank needs these very rows
     batch = collator(ids.tolist())
     return [
         {key: batch[key][i].tolist() for key in ("input_ids", "attention_mask", "labels")}
@@ -163,6 +167,16 @@ def trainer_fsdp_is_enabled_on_cpu(output: Path) -> bool:
     return bool(trainer.is_fsdp_enabled)
 
 
+def stream_masks_per_rank() -> list[list[list[int]]]:
+    """Every rank's stream-mode masks for the same rows (Trainer seeds every rank alike)."""
+    collator = MaskedLMCollator(vocab_size=VOCAB, mask_token_id=MASK, pad_token_id=PAD, seed=SEED)
+    rows = [list(range(4, 4 + LENGTH))] * 2
+    masks = (collator(rows)["labels"] != -100).long().tolist()
+    gathered: list[Any] = [None] * torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(gathered, masks)
+    return gathered
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -174,6 +188,7 @@ def main() -> None:
         "ddp": {name: train(name, options.out, world_size=world_size) for name in MODELS},
         "fsdp": {name: train_sharded(name, rank=rank, world_size=world_size) for name in MODELS},
         "trainer_fsdp_on_cpu": trainer_fsdp_is_enabled_on_cpu(options.out),
+        "stream_masks": stream_masks_per_rank(),
         "world_size": world_size,
         "backend": torch.distributed.get_backend(),
     }

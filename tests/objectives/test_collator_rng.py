@@ -144,3 +144,17 @@ def test_keyed_mode_without_a_batch_key_says_what_is_missing():
     rng.set_keyed()
     with pytest.raises(ValueError, match="passes no batch key"):
         rng.get()
+
+
+def test_torchrun_ranks_draw_different_stream_masks_and_rank_0_keeps_the_plain_seed(monkeypatch):
+    batch = [{"input_ids": ROW}] * BATCH
+    monkeypatch.delenv("RANK", raising=False)
+    alone = _collator()(batch)["labels"]
+    monkeypatch.setenv("RANK", "0")
+    rank_0 = _collator()(batch)["labels"]
+    monkeypatch.setenv("RANK", "1")
+    rank_1 = _collator()(batch)["labels"]
+    rank_1_again = _collator()(batch)["labels"]
+    assert torch.equal(alone, rank_0)
+    assert not torch.equal(rank_0, rank_1)
+    assert torch.equal(rank_1, rank_1_again)
