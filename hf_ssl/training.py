@@ -69,7 +69,8 @@ class ResumableNoiseCallback(TrainerCallback):
     keyed mode when training starts and tells it the epoch before each epoch's DataLoader iterator is
     built (Trainer calls ``on_epoch_begin`` first), so that non-persistent DataLoader workers copy it.
     With ``dataloader_persistent_workers=True`` the workers keep their first copy: every epoch then
-    reuses epoch 0's key, so leave that option off. Pass the collator you gave Trainer.
+    reuses epoch 0's key (a warning says so), so leave that option off. Pass the collator you gave
+    Trainer.
     """
 
     def __init__(self, collator: Any) -> None:
@@ -82,6 +83,11 @@ class ResumableNoiseCallback(TrainerCallback):
             )
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if getattr(args, "dataloader_persistent_workers", False) and args.dataloader_num_workers > 0:
+            logger.warning(
+                "dataloader_persistent_workers=True: the workers keep epoch 0's collator, so a batch "
+                "that recurs unchanged in a later epoch gets the same noise again"
+            )
         for rng in self._rngs:
             rng.set_keyed(True)
 
