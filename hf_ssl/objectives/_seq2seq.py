@@ -225,7 +225,8 @@ def process_rank() -> int:
 def _mix_rank(seed: int, rank: int) -> int:
     if rank == 0:
         return seed
-    digest = hashlib.blake2b(struct.pack("<qq", seed, rank), digest_size=8).digest()
+    # An unseeded generator's initial seed may use all 64 bits; pack it as unsigned.
+    digest = hashlib.blake2b(struct.pack("<Qq", seed % (2**64), rank), digest_size=8).digest()
     return int.from_bytes(digest, "little") % (2**63)
 
 

@@ -158,3 +158,10 @@ def test_torchrun_ranks_draw_different_stream_masks_and_rank_0_keeps_the_plain_s
     assert torch.equal(alone, rank_0)
     assert not torch.equal(rank_0, rank_1)
     assert torch.equal(rank_1, rank_1_again)
+
+
+def test_unseeded_collators_mix_the_rank_whatever_their_64_bit_seed(monkeypatch):
+    monkeypatch.setenv("RANK", "3")
+    for _ in range(4):
+        generator = CollatorRNG(None).get()
+        assert torch.rand(1, generator=generator).shape == (1,)
