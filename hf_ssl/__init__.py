@@ -288,3 +288,8 @@ __all__ = [
     "presets",
     "to_transformers",
 ]
+
+# Reliability (issue 9): resumable collator noise, checkpoints that survive an interrupted save.
+from .training import ResumableNoiseCallback, SafeCheckpointTrainer, last_complete_checkpoint  # noqa: E402
+
+__all__ += ["ResumableNoiseCallback", "SafeCheckpointTrainer", "last_complete_checkpoint"]

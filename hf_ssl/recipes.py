@@ -294,6 +294,8 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         "train_examples": len(train_set),
         "settings": asdict(settings),
     }
+    if not trainer.is_world_process_zero():
+        return metrics  # under torchrun every rank gets here; two writers would race for the directory
     with atomic_directory(settings.output) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
@@ -432,6 +434,8 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         "train_examples": len(train),
         "eval_examples": len(dev),
     }
+    if not trainer.is_world_process_zero():
+        return metrics  # under torchrun every rank gets here; two writers would race for the directory
     with atomic_directory(settings.output) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)

@@ -1,16 +1,37 @@
-"""Trainer integration: log the component losses that multi-objective models report.
+"""Trainer integration: component-loss logging, resumable collator noise, atomic checkpoints.
 
 Trainer logs only `loss`. Models with several objectives (ELECTRA's generator MLM, discriminator
 RTD loss and accuracy) record their last values in `_last_losses`; this callback averages them over
 the optimizer steps since the previous log and adds them to Trainer's logs and `state.log_history`.
+
+Collators keep their noise in a generator stream that a Trainer resume cannot rewind;
+`ResumableNoiseCallback` keys it on (seed, epoch, batch) instead (issue 9, "Faults survived").
+Trainer writes `checkpoint-N` file by file and resumes from the highest N even when that save was cut
+short; `SafeCheckpointTrainer` removes or skips such a directory.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+import re
+import shutil
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from transformers import TrainerCallback
+from transformers import Trainer, TrainerCallback
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
+logger = logging.getLogger(__name__)
+
+# Trainer writes this file last in every checkpoint (transformers.trainer.TRAINER_STATE_NAME).
+TRAINER_STATE_NAME = "trainer_state.json"
+_CHECKPOINT_NAME = re.compile(rf"{PREFIX_CHECKPOINT_DIR}-(\d+)")
+
+# state.epoch is a float sum of step fractions; this absorbs its rounding at epoch boundaries.
+_EPOCH_TOLERANCE = 1e-6
 
 
 class ComponentLossCallback(TrainerCallback):
@@ -36,3 +57,111 @@ class ComponentLossCallback(TrainerCallback):
             state.log_history[-1].update(averages)
         self._sums.clear()
         self._steps = 0
+
+
+class ResumableNoiseCallback(TrainerCallback):
+    """Makes a collator's noise a function of ``(seed, epoch, batch)`` so that a resumed run is exact.
+
+    A collator's generator stream does not survive ``trainer.train(resume_from_checkpoint=...)``:
+    Trainer skips the batches already trained without collating them and restores only the global
+    RNGs, so the fresh collator would give step ``k`` the masks of step 1 (see
+    ``hf_ssl.objectives._seq2seq.CollatorRNG``). This switches every CollatorRNG the collator holds to
+    keyed mode when training starts and tells it the epoch before each epoch's DataLoader iterator is
+    built (Trainer calls ``on_epoch_begin`` first), so that non-persistent DataLoader workers copy it.
+    With ``dataloader_persistent_workers=True`` the workers keep their first copy: every epoch then
+    reuses epoch 0's key (a warning says so), so leave that option off. Pass the collator you gave
+    Trainer.
+    """
+
+    def __init__(self, collator: Any) -> None:
+        from hf_ssl.objectives._seq2seq import collator_rngs
+
+        self._rngs = collator_rngs(collator)
+        if not self._rngs:
+            raise ValueError(
+                f"{type(collator).__name__} holds no CollatorRNG, so there is no noise to make resumable"
+            )
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if getattr(args, "dataloader_persistent_workers", False) and args.dataloader_num_workers > 0:
+            logger.warning(
+                "dataloader_persistent_workers=True: the workers keep epoch 0's collator, so a batch "
+                "that recurs unchanged in a later epoch gets the same noise again"
+            )
+        for rng in self._rngs:
+            rng.set_keyed(True)
+
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # A resumed run starts mid-epoch with state.epoch = e + fraction done; a finished epoch is e + 1.0.
+        epoch = math.floor(state.epoch + _EPOCH_TOLERANCE)
+        for rng in self._rngs:
+            rng.set_epoch(epoch)
+
+
+def is_complete_checkpoint(directory: str | os.PathLike[str]) -> bool:
+    """True when Trainer finished writing ``directory``: trainer_state.json is the last file it writes."""
+    return (Path(directory) / TRAINER_STATE_NAME).is_file()
+
+
+def last_complete_checkpoint(output_dir: str | os.PathLike[str]) -> str | None:
+    """The newest ``checkpoint-N`` under ``output_dir`` that Trainer finished writing, or None.
+
+    Trainer's own ``get_last_checkpoint`` takes the highest step even when a crash or kill stopped
+    that save half-way, and resuming from it then fails on the missing trainer_state.json, or, with
+    the state written but optimizer.pt gone, silently restarts the optimizer.
+    """
+    root = Path(output_dir)
+    if not root.is_dir():
+        return None
+    steps = []
+    for path in root.iterdir():
+        match = _CHECKPOINT_NAME.fullmatch(path.name)
+        if match and path.is_dir():
+            steps.append((int(match.group(1)), path))
+    for _step, path in sorted(steps, reverse=True):
+        if is_complete_checkpoint(path):
+            return str(path)
+        logger.warning("skipping %s: its save was interrupted (no %s)", path, TRAINER_STATE_NAME)
+    return None
+
+
+class SafeCheckpointsMixin:
+    """Mix into ``Trainer`` so an interrupted checkpoint save never becomes the checkpoint resumed from.
+
+    - A save that raises (disk full, KeyboardInterrupt) removes the half-written ``checkpoint-N``.
+    - A save killed outright leaves a directory without trainer_state.json (written last);
+      ``train(resume_from_checkpoint=True)`` skips it and resumes from the newest complete one.
+    - Re-saving an existing step first removes its trainer_state.json, so the old marker never
+      vouches for half-replaced files.
+    The previous checkpoints are untouched either way, and the weights inside any checkpoint are whole
+    (``save_pretrained`` is atomic: hf_ssl.io). Use ``SafeCheckpointTrainer`` or mix it in first.
+    """
+
+    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+        args = self.args  # type: ignore[attr-defined]
+        run_dir = Path(self._get_output_dir(trial=trial))  # type: ignore[attr-defined]
+        checkpoint = run_dir / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"  # type: ignore[attr-defined]
+        if args.should_save:
+            (checkpoint / TRAINER_STATE_NAME).unlink(missing_ok=True)
+        try:
+            super()._save_checkpoint(model, trial)  # type: ignore[misc]
+        except BaseException:
+            if args.should_save and checkpoint.is_dir():
+                logger.error("checkpoint save to %s failed; removing the partial directory", checkpoint)
+                shutil.rmtree(checkpoint, ignore_errors=True)
+            raise
+
+    def train(self, resume_from_checkpoint: str | bool | None = None, **kwargs: Any) -> Any:
+        if resume_from_checkpoint is True:
+            found = last_complete_checkpoint(self.args.output_dir)  # type: ignore[attr-defined]
+            if found is None:
+                raise ValueError(
+                    f"resume_from_checkpoint=True but {self.args.output_dir} holds no complete "  # type: ignore[attr-defined]
+                    "checkpoint-N directory (one with trainer_state.json)"
+                )
+            resume_from_checkpoint = found
+        return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)  # type: ignore[misc]
+
+
+class SafeCheckpointTrainer(SafeCheckpointsMixin, Trainer):
+    """``transformers.Trainer`` whose interrupted checkpoint saves are never resumed from."""

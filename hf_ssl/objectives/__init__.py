@@ -61,3 +61,8 @@ __all__ += [
     "random_spans_noise_mask",
     "t5_sentinel_ids",
 ]
+
+# Collator randomness (issue 9): stream or keyed (resumable) noise, rank- and worker-aware.
+from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs  # noqa: E402
+
+__all__ += ["CollatorRNG", "batch_seed", "collator_rngs"]

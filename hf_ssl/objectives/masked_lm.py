@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from hf_ssl.objectives._seq2seq import CollatorRNG
 from hf_ssl.objectives.noise import (
     apply_mask_replace,
     bert_num_to_predict,
@@ -142,7 +143,8 @@ class MaskedLMCollator:
 
     ``seed=None`` seeds the generator nondeterministically. In DataLoader workers the generator is
     reseeded once per worker from the worker's seed (mixed with ``seed``), so workers do not repeat
-    each other's masks and each epoch gets new ones.
+    each other's masks and each epoch gets new ones. For a Trainer run that must resume exactly,
+    switch to keyed masks (``hf_ssl.training.ResumableNoiseCallback``; see ``CollatorRNG``).
     """
 
     vocab_size: int
@@ -156,11 +158,10 @@ class MaskedLMCollator:
     whole_word_mask: bool = False
     pad_to_multiple_of: int | None = None
     seed: int | None = None
-    _generator: torch.Generator = field(init=False, repr=False, compare=False)
+    _rng: CollatorRNG = field(init=False, repr=False, compare=False)
     _special_ids: torch.Tensor = field(init=False, repr=False, compare=False)
     _is_special: torch.Tensor = field(init=False, repr=False, compare=False)
     _replacement_ids: torch.Tensor = field(init=False, repr=False, compare=False)
-    _worker_seed: int | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.vocab_size, bool) or not isinstance(self.vocab_size, int) or self.vocab_size < 1:
@@ -211,11 +212,7 @@ class MaskedLMCollator:
                 f"every id in [0, vocab_size={self.vocab_size}) is special, so random_replace_prob="
                 f"{self.random_replace_prob} has no token to draw; set it to 0"
             )
-        self._generator = torch.Generator()
-        if self.seed is None:
-            self._generator.seed()
-        else:
-            self._generator.manual_seed(self.seed)
+        self._rng = CollatorRNG(self.seed)
 
     @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
@@ -234,16 +231,6 @@ class MaskedLMCollator:
         }
         params.update(kwargs)
         return cls(**params)
-
-    def _rng(self) -> torch.Generator:
-        info = torch.utils.data.get_worker_info()
-        if info is not None and info.seed != self._worker_seed:
-            # Each worker holds a copy of this collator: without a reseed, every worker would replay
-            # the same masks, and every epoch would restart from the same state.
-            self._worker_seed = info.seed
-            mixed = info.seed if self.seed is None else self.seed * 1_000_003 + info.seed
-            self._generator.manual_seed(mixed % (2**63))
-        return self._generator
 
     def _gather(self, features: Sequence[Any]) -> tuple[dict[str, list[list]], dict[str, list[Any]]]:
         """Split features into per-token rows (by key) and per-example passthrough values."""
@@ -303,7 +290,7 @@ class MaskedLMCollator:
         if "special_tokens_mask" in rows:
             candidates &= _pad(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
 
-        generator = self._rng()
+        generator = self._rng.get(input_ids)
         num_to_predict = bert_num_to_predict(
             real.sum(dim=1), self.mlm_probability, self.max_predictions
         )  # (b,)

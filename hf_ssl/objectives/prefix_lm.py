@@ -104,7 +104,7 @@ class PrefixLMCollator:
                 given.append(None)
 
         lengths = torch.tensor([len(row) for row in rows])  # (b,)
-        prefix_lengths = random_prefix_lengths(lengths, self._rng.get())  # (b,)
+        prefix_lengths = random_prefix_lengths(lengths, self._rng.get(rows))  # (b,)
         for row, value in enumerate(given):
             if value is not None:
                 prefix_lengths[row] = value

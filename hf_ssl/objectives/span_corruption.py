@@ -320,7 +320,7 @@ class SpanCorruptionCollator:
         for index, document in enumerate(documents):
             if not document:
                 raise ValueError(f"feature {index} is an empty document")
-        generator = self._rng.get()
+        generator = self._rng.get(documents)
         assert self.sentinel_ids is not None and self.decoder_start_token_id is not None
         inputs, targets = [], []
         for chunk in self.chunks(documents):
