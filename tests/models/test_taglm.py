@@ -293,3 +293,42 @@ def test_decode_returns_the_viterbi_label_names_of_the_words_and_restores_the_mo
     # Every word and punctuation mark, [UNK] included; [CLS], [SEP] and padding skipped.
     assert [len(n) for n in names] == [7, 3]
     assert tokenizer.unk_token_id in batch["input_ids"][0].tolist()
+
+
+def tiny_elmo() -> hf_ssl.ElmoModel:
+    torch.manual_seed(0)
+    config = hf_ssl.ElmoConfig(
+        char_embedding_dim=4,
+        filters=[[1, 8], [2, 8]],
+        n_highway=1,
+        projection_dim=8,
+        lstm_dim=16,
+        n_layers=2,
+        vocab_size=40,
+        dropout=0.0,
+    )
+    return hf_ssl.ElmoModel(config).eval()
+
+
+@torch.no_grad()
+def test_elmo_provides_the_lm_states_from_each_tokens_characters(tokenizer, tmp_path):
+    from hf_ssl.objectives import batch_to_char_ids
+
+    elmo = tiny_elmo()
+    torch.manual_seed(1)
+    model = hf_ssl.TagLMForTokenClassification.from_lm(elmo, tokenizer, LABELS, dropout=0.0, **SIZES).eval()
+    assert model.config.lm_reads_characters and model.config.lm_output_size == 16
+    texts = ["the whale rose from the sea", "call me ishmael"]
+    batch = encode(tokenizer, texts)
+    states = model._lm_states(batch["input_ids"], batch["attention_mask"])  # (b, t, D)
+    # The same words through ELMo directly: the tagger's table gives ELMo exactly these characters.
+    words = [
+        tokenizer.convert_ids_to_tokens(ids[mask.bool()].tolist())
+        for ids, mask in zip(batch["input_ids"], batch["attention_mask"], strict=True)
+    ]
+    expected = elmo(input_ids=batch_to_char_ids(words)).last_hidden_state
+    torch.testing.assert_close(states[:, : expected.shape[1]], expected, atol=1e-6, rtol=1e-6)
+    model.save_pretrained(tmp_path)
+    loaded = AutoModelForTokenClassification.from_pretrained(tmp_path).eval()
+    torch.testing.assert_close(loaded(**batch).logits, model(**batch).logits)
+    assert not any(p.requires_grad for p in loaded.lm.parameters())

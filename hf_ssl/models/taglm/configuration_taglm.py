@@ -35,6 +35,8 @@ class TagLMConfig(PreTrainedConfig):
         lm_output_size: width of the LM states the tagger receives (filled in by `from_lm`).
         lm_layer: None takes the LM's `last_hidden_state` (the top layer, §2.3); an int picks
             `hidden_states[lm_layer]` instead.
+        lm_reads_characters: the LM takes ELMo character ids (b, t, c), not token ids: the tagger maps
+            each token id to its word's characters through a saved table (set by `from_lm`).
         max_word_chars: characters (UTF-8 bytes) kept per token for the character CNN.
         char_embedding_size, char_filters, char_kernel_size: the character CNN (Ma & Hovy 2016 §2.1).
         word_embedding_size: the word embedding, trained with the tagger (§2.1: fine-tuned).
@@ -51,6 +53,7 @@ class TagLMConfig(PreTrainedConfig):
     lm_config: dict[str, Any] | None = None
     lm_output_size: int | None = None
     lm_layer: int | None = None
+    lm_reads_characters: bool = False
     max_word_chars: int = 20
     char_embedding_size: int = 16
     char_filters: int = 30

@@ -38,6 +38,7 @@ from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
+from ...objectives.char_lm import word_to_char_ids
 from ..validation import validate_input_ids
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
 
@@ -111,6 +112,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
 
     lm: Any
     token_chars: torch.Tensor
+    lm_char_ids: torch.Tensor
     special_ids: torch.Tensor
 
     def __init__(self, config: TagLMConfig) -> None:
@@ -135,6 +137,12 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             torch.zeros(config.vocab_size, config.max_word_chars, dtype=torch.long),
             persistent=True,
         )
+        if config.lm_reads_characters:
+            # An ELMo provider reads characters: each token id's word as ELMo character ids (V, c).
+            width = int(self.lm.config.max_characters_per_token)
+            self.register_buffer(
+                "lm_char_ids", torch.zeros(config.vocab_size, width, dtype=torch.long), persistent=True
+            )
         self.char_embeddings = nn.Embedding(CHAR_VOCAB_SIZE, config.char_embedding_size, padding_idx=CHAR_PAD)
         self.char_cnn = nn.Conv1d(
             config.char_embedding_size,
@@ -192,16 +200,20 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             raise ValueError(f"label_names must be a non-empty list of distinct tags, got {label_names}")
         lm: Any = lm_model.base_model
         vocab_size = len(tokenizer)
+        reads_characters = hasattr(lm.config, "max_characters_per_token")  # ELMo's character input
         lm_vocab = getattr(lm.config, "vocab_size", None)
-        if lm_vocab is not None and vocab_size > lm_vocab:
+        if lm_vocab is not None and vocab_size > lm_vocab and not reads_characters:
             raise ValueError(
                 f"the tokenizer has {vocab_size} tokens but the LM only {lm_vocab}: not the LM's tokenizer"
             )
+        probe_ids = (
+            torch.tensor([[word_to_char_ids("a", lm.config.max_characters_per_token)]], device=lm.device)
+            if reads_characters
+            else torch.zeros(1, 1, dtype=torch.long, device=lm.device)
+        )
         was_training = lm.training
         with torch.no_grad():
-            probe = lm.eval()(
-                input_ids=torch.zeros(1, 1, dtype=torch.long, device=lm.device)
-            ).last_hidden_state
+            probe = lm.eval()(input_ids=probe_ids).last_hidden_state
         lm.train(was_training)
         if word_vectors is not None and not isinstance(word_vectors, torch.Tensor):
             word_vectors = word_vectors.get_input_embeddings().weight  # type: ignore[operator]
@@ -212,6 +224,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             vocab_size=vocab_size,
             lm_config=lm.config.to_dict(),
             lm_output_size=probe.shape[-1],
+            lm_reads_characters=reads_characters,
             id2label=dict(enumerate(label_names)),
             label2id={label: i for i, label in enumerate(label_names)},
             tagging_scheme=detect_scheme(label_names) if tagging_scheme == "auto" else tagging_scheme,
@@ -239,6 +252,18 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         ]
         with torch.no_grad():
             model.token_chars.copy_(encode_characters(words, config.max_word_chars))
+            if reads_characters:
+                width = lm.config.max_characters_per_token
+                model.lm_char_ids.copy_(
+                    torch.tensor(
+                        [
+                            [0] * width
+                            if i == tokenizer.pad_token_id
+                            else word_to_char_ids(word or token, width)
+                            for i, (word, token) in enumerate(zip(words, tokens, strict=True))
+                        ]
+                    )
+                )
             if word_vectors is not None:
                 if tuple(word_vectors.shape) != (vocab_size, config.word_embedding_size):
                     raise ValueError(
@@ -268,6 +293,11 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         self.word_embeddings = value
 
     def _lm_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if self.config.lm_reads_characters:
+            # ELMo: the words' character ids, all-zero (ELMo's padding) outside the mask.
+            input_ids = self.lm_char_ids[input_ids] * attention_mask.unsqueeze(-1).to(
+                input_ids.dtype
+            )  # (b, t, c)
         with torch.no_grad():
             if self.config.lm_layer is None:
                 return self.lm(
