@@ -84,6 +84,10 @@ from .objectives import (
 from .presets import PRESETS, get_config, preset
 from .training import ComponentLossCallback
 
+# isort: split
+# Sequence-to-sequence pretraining collators (issue 5).
+from .objectives import DenoisingCollator, MaskedSeq2SeqCollator, PrefixLMCollator, SpanCorruptionCollator
+
 __version__ = "0.1.0"
 
 # (config, {Auto class: model class}) for every architecture: the single place that registers them.
@@ -200,3 +204,6 @@ __all__ = [
     "presets",
     "to_transformers",
 ]
+
+# Sequence-to-sequence pretraining collators (issue 5).
+__all__ += ["DenoisingCollator", "MaskedSeq2SeqCollator", "PrefixLMCollator", "SpanCorruptionCollator"]

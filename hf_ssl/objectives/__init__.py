@@ -29,6 +29,7 @@ from hf_ssl.objectives.denoising import (
     sample_span_lengths,
     word_start_mask_from_tokenizer,
 )
+from hf_ssl.objectives.masked_seq2seq import MaskedSeq2SeqCollator, mass_span_lengths, sample_mass_spans
 from hf_ssl.objectives.prefix_lm import PrefixLMCollator, random_prefix_lengths
 from hf_ssl.objectives.span_corruption import (
     SpanCorruptionCollator,
@@ -60,11 +61,13 @@ __all__ = [
 __all__ += [
     "BART_LARGE_NOISE",
     "DenoisingCollator",
+    "MaskedSeq2SeqCollator",
     "PrefixLMCollator",
     "SpanCorruptionCollator",
     "compute_input_and_target_lengths",
     "insert_noise",
     "mask_spans",
+    "mass_span_lengths",
     "noise_span_to_unique_sentinel",
     "nonnoise_span_to_unique_sentinel",
     "permute_sentences",
@@ -73,6 +76,7 @@ __all__ += [
     "random_spans_helper",
     "random_spans_noise_mask",
     "rotate_document",
+    "sample_mass_spans",
     "sample_span_lengths",
     "t5_sentinel_ids",
     "word_start_mask_from_tokenizer",
