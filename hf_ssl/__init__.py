@@ -101,13 +101,22 @@ from .objectives import (
     CausalLMCollator,
     CBOWCollator,
     CharLMCollator,
+    DenoisingCollator,
     GPTTaskCollator,
     MaskedLMCollator,
+    MaskedSeq2SeqCollator,
+    PrefixLMCollator,
     SentencePairCollator,
+    SpanCorruptionCollator,
     build_sentence_pair_examples,
 )
 from .presets import PRESETS, get_config, preset
-from .training import ComponentLossCallback
+from .training import (
+    ComponentLossCallback,
+    ResumableNoiseCallback,
+    SafeCheckpointTrainer,
+    last_complete_checkpoint,
+)
 
 __version__ = "0.1.0"
 
@@ -241,6 +250,7 @@ __all__ = [
     "CausalLMCollator",
     "CharLMCollator",
     "ComponentLossCallback",
+    "DenoisingCollator",
     "ElectraConfig",
     "ElectraForMaskedLM",
     "ElectraForPreTraining",
@@ -261,12 +271,15 @@ __all__ = [
     "GPTModel",
     "GPTTaskCollator",
     "MaskedLMCollator",
+    "MaskedSeq2SeqCollator",
     "MassConfig",
     "MassForConditionalGeneration",
     "MassModel",
+    "PrefixLMCollator",
     "PrefixLMConfig",
     "PrefixLMForCausalLM",
     "PrefixLMModel",
+    "ResumableNoiseCallback",
     "RobertaConfig",
     "RobertaForMaskedLM",
     "RobertaForMultipleChoice",
@@ -274,7 +287,9 @@ __all__ = [
     "RobertaForSequenceClassification",
     "RobertaForTokenClassification",
     "RobertaModel",
+    "SafeCheckpointTrainer",
     "SentencePairCollator",
+    "SpanCorruptionCollator",
     "T5Config",
     "T5EncoderModel",
     "T5ForConditionalGeneration",
@@ -284,12 +299,8 @@ __all__ = [
     "build_sentence_pair_examples",
     "from_transformers",
     "get_config",
+    "last_complete_checkpoint",
     "preset",
     "presets",
     "to_transformers",
 ]
-
-# Reliability (issue 9): resumable collator noise, checkpoints that survive an interrupted save.
-from .training import ResumableNoiseCallback, SafeCheckpointTrainer, last_complete_checkpoint  # noqa: E402
-
-__all__ += ["ResumableNoiseCallback", "SafeCheckpointTrainer", "last_complete_checkpoint"]

@@ -18,6 +18,31 @@ from hf_ssl.objectives.sentence_pairs import (
     build_sentence_pair_examples,
 )
 
+# isort: split
+# Sequence-to-sequence pretraining collators (issue 5): BART, T5, MASS, prefix LM.
+from hf_ssl.objectives.denoising import (
+    BART_LARGE_NOISE,
+    DenoisingCollator,
+    insert_noise,
+    mask_spans,
+    permute_sentences,
+    poisson_span_distribution,
+    rotate_document,
+    sample_span_lengths,
+    word_start_mask_from_tokenizer,
+)
+from hf_ssl.objectives.masked_seq2seq import MaskedSeq2SeqCollator, mass_span_lengths, sample_mass_spans
+from hf_ssl.objectives.prefix_lm import PrefixLMCollator, random_prefix_lengths
+from hf_ssl.objectives.span_corruption import (
+    SpanCorruptionCollator,
+    compute_input_and_target_lengths,
+    noise_span_to_unique_sentinel,
+    nonnoise_span_to_unique_sentinel,
+    random_spans_helper,
+    random_spans_noise_mask,
+    t5_sentinel_ids,
+)
+
 __all__ = [
     "GPT_TASK_TOKENS",
     "PAIR_LABEL_KEYS",
@@ -38,28 +63,29 @@ __all__ = [
     "select_whole_words",
 ]
 
-# Sequence-to-sequence pretraining collators (issue 5): BART, T5, MASS, prefix LM.
-from hf_ssl.objectives.prefix_lm import PrefixLMCollator, random_prefix_lengths
-from hf_ssl.objectives.span_corruption import (
-    SpanCorruptionCollator,
-    compute_input_and_target_lengths,
-    noise_span_to_unique_sentinel,
-    nonnoise_span_to_unique_sentinel,
-    random_spans_helper,
-    random_spans_noise_mask,
-    t5_sentinel_ids,
-)
-
+# Sequence-to-sequence pretraining collators (issue 5).
 __all__ += [
+    "BART_LARGE_NOISE",
+    "DenoisingCollator",
+    "MaskedSeq2SeqCollator",
     "PrefixLMCollator",
     "SpanCorruptionCollator",
     "compute_input_and_target_lengths",
+    "insert_noise",
+    "mask_spans",
+    "mass_span_lengths",
     "noise_span_to_unique_sentinel",
     "nonnoise_span_to_unique_sentinel",
+    "permute_sentences",
+    "poisson_span_distribution",
     "random_prefix_lengths",
     "random_spans_helper",
     "random_spans_noise_mask",
+    "rotate_document",
+    "sample_mass_spans",
+    "sample_span_lengths",
     "t5_sentinel_ids",
+    "word_start_mask_from_tokenizer",
 ]
 
 # Collator randomness (issue 9): stream or keyed (resumable) noise, rank- and worker-aware.

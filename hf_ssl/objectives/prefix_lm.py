@@ -105,9 +105,9 @@ class PrefixLMCollator:
 
         lengths = torch.tensor([len(row) for row in rows])  # (b,)
         prefix_lengths = random_prefix_lengths(lengths, self._rng.get(rows))  # (b,)
-        for row, value in enumerate(given):
+        for index, value in enumerate(given):
             if value is not None:
-                prefix_lengths[row] = value
+                prefix_lengths[index] = value
         if self.eos_token_id is not None:
             rows = [[*row, self.eos_token_id] for row in rows]
         width = round_up(max(len(row) for row in rows), self.pad_to_multiple_of)
