@@ -10,9 +10,9 @@ targets ``words[pos]``; the loss covers only the span.
 
 Encoder-decoder attention: ``mass_step`` passes ``enc_mask = x1 != mask_index``, so the decoder's
 cross-attention skips the encoder's [MASK] positions (padding is skipped through the lengths). With
-``mask_cross_attention=True`` the collator returns that mask as ``encoder_attention_mask`` (b, t),
-transformers' name for the mask over encoder states used in cross-attention (BERT/T5 decoders);
-a model must accept that key, so it is off by default.
+``mask_cross_attention=True`` the collator returns that mask as ``cross_attention_mask`` (b, t),
+the key hf_ssl's BART and MASS models take for the encoder positions the decoder may read; other
+models do not accept it, so it is off by default.
 
 Deliberate differences: MASS computes the span length from the padded batch length (its batches
 are length-bucketed); here each sentence uses its own length. Random replacements come from the
@@ -84,7 +84,7 @@ class MaskedSeq2SeqCollator:
     Returns input_ids (b, t) with the span 80/10/10 [MASK]/kept/random, attention_mask (b, t),
     decoder_input_ids (b, m) = the original tokens before each span position, decoder_position_ids
     (b, m) = their 0-based positions in the sentence, decoder_attention_mask (b, m), labels (b, m) =
-    the span (IGNORE_INDEX on padding), and ``encoder_attention_mask`` with ``mask_cross_attention``.
+    the span (IGNORE_INDEX on padding), and ``cross_attention_mask`` with ``mask_cross_attention``.
     The decoder holds no position outside the span, so nothing outside it is predicted.
     """
 
@@ -186,5 +186,5 @@ class MaskedSeq2SeqCollator:
             "labels": labels,
         }
         if self.mask_cross_attention:
-            batch["encoder_attention_mask"] = (valid & (input_ids != self.mask_token_id)).long()  # (b, t)
+            batch["cross_attention_mask"] = (valid & (input_ids != self.mask_token_id)).long()  # (b, t)
         return batch

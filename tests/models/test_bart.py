@@ -207,3 +207,23 @@ def test_bad_inputs_raise_naming_the_value():
         model(ids, attention_mask=mask[:, :9], decoder_input_ids=decoder_ids)
     with pytest.raises(ValueError, match="input length 70 exceeds max_position_embeddings=64"):
         model(torch.full((1, 70), 5), decoder_input_ids=decoder_ids[:1])
+
+
+def test_bart_learns_to_restore_text_from_the_denoising_collator():
+    from hf_ssl.objectives import DenoisingCollator
+
+    model = hf_ssl.from_transformers(_theirs(dropout=0.0)).train()
+    collator = DenoisingCollator(vocab_size=120, mask_token_id=4, full_stop_token_id=5, seed=0)
+    g = torch.Generator().manual_seed(0)
+    documents = [[0, *torch.randint(6, 120, (n,), generator=g).tolist(), 5, 2] for n in (12, 9, 16)]
+    batch = collator(documents)
+    assert torch.equal(batch["labels"][0, : len(documents[0])], torch.tensor(documents[0]))
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(40):
+        loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]

@@ -48,3 +48,25 @@ def test_span_decoding_at_original_positions_differs_from_positions_from_zero():
     at_span = model(ids, decoder_input_ids=decoder_ids, decoder_position_ids=torch.arange(4, 7)[None]).logits
     from_zero = model(ids, decoder_input_ids=decoder_ids).logits
     assert not torch.allclose(at_span, from_zero)
+
+
+def test_mass_learns_the_masked_spans_from_its_collator():
+    from hf_ssl.objectives import MaskedSeq2SeqCollator
+
+    model = make_model("mass", hf_ssl.MassForConditionalGeneration).train()
+    collator = MaskedSeq2SeqCollator(
+        vocab_size=128, mask_token_id=5, pad_token_id=0, mask_cross_attention=True, seed=0
+    )
+    g = torch.Generator().manual_seed(0)
+    sentences = [torch.randint(6, 128, (n,), generator=g).tolist() for n in (12, 9, 16, 7)]
+    batch = collator(sentences)
+    assert set(batch) >= {"decoder_position_ids", "cross_attention_mask", "decoder_input_ids", "labels"}
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(40):
+        loss = model(**batch).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]

@@ -39,7 +39,7 @@ def test_decoder_sees_the_span_shifted_right_at_its_original_positions_and_predi
     assert out["input_ids"].shape == out["attention_mask"].shape == (len(sentences), width)
     for key in ("decoder_input_ids", "decoder_attention_mask", "decoder_position_ids", "labels"):
         assert out[key].shape == (len(sentences), max(spans)) and out[key].dtype == torch.long
-    assert ("encoder_attention_mask" in out) == cross
+    assert ("cross_attention_mask" in out) == cross
     for i, sentence in enumerate(sentences):
         span = spans[i]
         labels = out["labels"][i].tolist()
@@ -58,7 +58,7 @@ def test_decoder_sees_the_span_shifted_right_at_its_original_positions_and_predi
         )
         if cross:
             expected = [int(t != MASK) for t in encoder] + [0] * (width - len(sentence))
-            assert out["encoder_attention_mask"][i].tolist() == expected
+            assert out["cross_attention_mask"][i].tolist() == expected
 
 
 def test_span_is_at_the_start_20_percent_at_the_end_20_percent_and_uniform_otherwise():
