@@ -13,15 +13,26 @@ from .models.tiny import TINY_CONFIGS, VOCAB, make_inputs, make_model
 FAMILIES = list(TINY_CONFIGS)
 
 
-def _pretraining_model(family: str):
-    config = TINY_CONFIGS[family]
-    heads = hf_ssl.AUTO_CLASSES[type(config)]
-    from transformers import AutoModel, AutoModelForPreTraining
+# The head each family is probed with: its pretraining head where labels are plain `labels`.
+PROBED_HEADS = {
+    "electra": hf_ssl.ElectraForMaskedLM,  # the joint model samples; its parts are covered alone
+    "elmo": hf_ssl.ElmoForTokenClassification,  # the biLM's labels are forward/backward_labels
+    "taglm": hf_ssl.TagLMForTokenClassification,
+}
 
-    model_class = heads.get(AutoModelForPreTraining, heads[AutoModel])
-    if model_class in (hf_ssl.ElectraForPreTraining,):  # sampling head: its parts are covered alone
-        model_class = hf_ssl.ElectraForMaskedLM
+
+def _pretraining_model(family: str):
+    from transformers import AutoModelForPreTraining
+
+    model_class = (
+        PROBED_HEADS.get(family) or hf_ssl.AUTO_CLASSES[type(TINY_CONFIGS[family])][AutoModelForPreTraining]
+    )
     return make_model(family, model_class).eval()
+
+
+def _id_limit(family: str) -> int:
+    """ELMo reads characters: its ids are bilm-tf's 262 character ids, not the word vocabulary."""
+    return 262 if family == "elmo" else VOCAB
 
 
 def _call(model, inputs):
@@ -30,14 +41,15 @@ def _call(model, inputs):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-@pytest.mark.parametrize("bad_id", [VOCAB, VOCAB + 7, -1])
-def test_token_ids_outside_the_vocabulary_are_named(family, bad_id):
+@pytest.mark.parametrize("offset", [0, 7, None], ids=["limit", "beyond", "negative"])
+def test_token_ids_outside_the_vocabulary_are_named(family, offset):
     model = _pretraining_model(family)
+    limit = _id_limit(family)
+    bad_id = -1 if offset is None else limit + offset
     inputs = make_inputs(model)
     inputs["input_ids"][0, 1] = bad_id
-    with pytest.raises(
-        ValueError, match=rf"input_ids contains {bad_id}; expected ids in \[0, vocab_size={VOCAB}\)"
-    ):
+    expected = rf"input_ids contains {bad_id}; expected (character )?ids in \[0, (vocab_size=)?{limit}\)"
+    with pytest.raises(ValueError, match=expected):
         _call(model, inputs)
 
 
@@ -56,8 +68,11 @@ def test_sequences_longer_than_the_position_table_are_named(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_an_empty_batch_is_named(family):
     model = _pretraining_model(family)
+    empty = torch.zeros(0, 5, 50 if family == "elmo" else 0, dtype=torch.long).flatten(
+        2 if family == "elmo" else 1
+    )
     with pytest.raises(ValueError, match="empty"):
-        _call(model, {"input_ids": torch.zeros(0, 5, dtype=torch.long)})
+        _call(model, {"input_ids": empty})
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -72,7 +87,7 @@ def test_an_attention_mask_of_another_shape_is_named(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_one_dimensional_input_ids_are_named(family):
     model = _pretraining_model(family)
-    with pytest.raises(ValueError, match=r"input_ids has shape \(7,\); expected \(batch, length\)"):
+    with pytest.raises(ValueError, match=r"input_ids has shape \(7,\); expected"):
         _call(model, {"input_ids": torch.arange(5, 12)})
 
 
@@ -82,8 +97,9 @@ def test_labels_of_the_wrong_shape_are_named(family):
     inputs = make_inputs(model, labels=True)
     if model.config.is_encoder_decoder:  # targets may have any length: tie them to the decoder inputs
         inputs["decoder_input_ids"] = inputs["labels"].clamp(min=0)
-    inputs["labels"] = inputs["labels"][:, :-2]
-    with pytest.raises(ValueError, match=r"labels has shape .*; expected"):
+    labels = inputs["labels"]
+    inputs["labels"] = labels[:, :-2] if labels.dim() > 1 else labels[:-1]
+    with pytest.raises(ValueError, match=r"labels.*(shape|\(2,\)).*; expected"):
         _call(model.train(), inputs)
 
 

@@ -6,9 +6,12 @@ import pytest
 import torch
 from transformers import AutoConfig, Trainer, TrainingArguments
 
+import hf_ssl
+
 from .tiny import (
     CAUSAL_FAMILIES,
     LENGTH,
+    RECURRENT_FAMILIES,
     ROUTED_FAMILIES,
     SAMPLING,
     all_heads,
@@ -24,7 +27,17 @@ HEADS = all_heads()
 # Multiple choice flattens its choices into encoder rows, so padding is covered by the bare encoder.
 # Sampling models (ELECTRA's joint pretraining) draw their samples per batch, so a row run alone or a
 # batch split for accumulation sees other samples; their generator and discriminator are tested alone.
-SINGLE_ROW_HEADS = [h for h in HEADS if "MultipleChoice" not in h[2].__name__ and h[2] not in SAMPLING]
+# ELMo's pretraining logits cover <S> w </S> (t + 2 positions), and its loss is bilm-tf's per-batch
+# mean over labels Trainer cannot count: test_elmo.py checks its padding and its Trainer run.
+SINGLE_ROW_HEADS = [
+    h
+    for h in HEADS
+    if "MultipleChoice" not in h[2].__name__
+    and h[2] not in SAMPLING
+    and h[2] is not hf_ssl.ElmoForPreTraining
+]
+# Attention kernels and activation checkpointing exist only in the Transformer families.
+ATTENTION_HEADS = [h for h in HEADS if h[0] not in RECURRENT_FAMILIES]
 # A bare encoder has no loss; multiple choice shares sequence classification's loss code.
 LOSS_HEADS = [h for h in SINGLE_ROW_HEADS if not h[2].__name__.endswith("Model")]
 # Switch's router losses are statistics of the whole batch (Fedus et al. 2021 eq. 4, the fraction of
@@ -71,7 +84,7 @@ def test_padded_batch_equals_each_row_run_alone(head):
     inputs = make_inputs(model)
     batched = main_output(model(**inputs))
     for row, length in enumerate(inputs["attention_mask"].sum(-1).tolist()):
-        alone = {k: v[row : row + 1, :length] for k, v in inputs.items()}
+        alone = {k: v[row : row + 1, :length] if v.dim() > 1 else v[row : row + 1] for k, v in inputs.items()}
         single = main_output(model(**alone))
         expected = batched[row : row + 1, :length] if is_token_level(model) else batched[row : row + 1]
         torch.testing.assert_close(single, expected, atol=1e-5, rtol=1e-5)
@@ -94,7 +107,7 @@ def test_left_padded_batch_equals_each_row_run_alone(head):
         torch.testing.assert_close(alone, expected, atol=1e-5, rtol=1e-5)
 
 
-@over(HEADS)
+@over(ATTENTION_HEADS)
 @torch.no_grad()
 def test_eager_and_sdpa_give_the_same_outputs(head):
     family, _, model_class = head
@@ -117,10 +130,14 @@ def test_backward_reaches_every_parameter_the_head_uses(head):
     loss.backward()
     assert torch.isfinite(loss)
     unused = {"pooler.dense.weight", "pooler.dense.bias"}
+    if model_class in (hf_ssl.ElmoModel, hf_ssl.ElmoForPreTraining):
+        # ELMo's scalar mixes serve the task heads; the top layer and the LM logits bypass them.
+        unused |= {"scalar_mixes.0.weights", "scalar_mixes.0.gamma"}
     without_grad = [
         n
         for n, p in model.named_parameters()
         if p.grad is None
+        and p.requires_grad  # frozen parts (ELMo's biLM, TagLM's LM) take no gradient by design
         and not any(n.endswith(u) for u in unused)
         # An expert that no token of a tiny batch was routed to gets no gradient, as in any MoE.
         and ".experts." not in n
@@ -128,7 +145,7 @@ def test_backward_reaches_every_parameter_the_head_uses(head):
     assert not without_grad, without_grad
 
 
-@over(HEADS)
+@over(ATTENTION_HEADS)
 def test_activation_checkpointing_gives_the_same_gradients(head):
     family, _, model_class = head
     plain = make_model(family, model_class).train()

@@ -171,12 +171,48 @@ TINY_CONFIGS: dict[str, PreTrainedConfig] = {
         expert_capacity=64,
         router_jitter_noise=0.0,
     ),
+    # Recurrent and static families: no attention kernel, their own inputs (see make_inputs).
+    "elmo": hf_ssl.ElmoConfig(
+        char_embedding_dim=4,
+        filters=[[1, 8], [2, 8]],
+        n_highway=1,
+        projection_dim=8,
+        lstm_dim=16,
+        n_layers=2,
+        vocab_size=VOCAB,
+        dropout=0.0,
+        representation_dropout=0.0,
+        num_labels=3,
+    ),
+    "cbow": hf_ssl.CBOWConfig(vocab_size=VOCAB, embedding_size=16, num_negatives=3),
+    "taglm": hf_ssl.TagLMConfig(
+        vocab_size=VOCAB,
+        lm_config=hf_ssl.BertConfig(
+            vocab_size=VOCAB,
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=32,
+            max_position_embeddings=64,
+        ).to_dict(),
+        lm_output_size=16,
+        rnn_hidden_size=8,
+        word_embedding_size=8,
+        char_filters=4,
+        char_embedding_size=4,
+        dropout=0.0,
+        special_token_ids=[0],
+        id2label={0: "O", 1: "B-X", 2: "I-X"},
+        label2id={"O": 0, "B-X": 1, "I-X": 2},
+    ),
 }
 
 # Two families share GPTConfig; the registry is keyed by family, Auto classes by config class.
 CAUSAL_FAMILIES = ("gpt2", "gpt1", "prefix_lm")
 # Mixture-of-experts families: routing statistics are per batch.
 ROUTED_FAMILIES = ("switch",)
+# Families without attention: no kernel to choose, no activation checkpointing to compare.
+RECURRENT_FAMILIES = ("elmo", "cbow", "taglm")
 
 
 def all_heads() -> list[tuple[str, type, type[PreTrainedModel]]]:
@@ -195,6 +231,8 @@ def head_id(head: tuple[str, type, type]) -> str:
 def make_model(family: str, model_class: type[PreTrainedModel], attn: str = "sdpa", seed: int = 0) -> Any:
     torch.manual_seed(seed)
     config = type(TINY_CONFIGS[family]).from_dict(TINY_CONFIGS[family].to_dict())
+    if family in RECURRENT_FAMILIES:
+        return model_class._from_config(config)
     return model_class._from_config(config, attn_implementation=attn)
 
 
@@ -203,6 +241,9 @@ def make_inputs(
 ) -> dict:
     """A right-padded batch (rows of LENGTHS) for `model`, with the labels its head takes."""
     g = torch.Generator().manual_seed(seed)
+    model_type = model.config.model_type
+    if model_type in _SPECIAL_INPUTS:
+        return _SPECIAL_INPUTS[model_type](model, labels, g)
     pad = model.config.pad_token_id
     ids = torch.randint(5, VOCAB, (BATCH, LENGTH), generator=g)
     mask = torch.zeros(BATCH, LENGTH, dtype=torch.long)
@@ -250,6 +291,64 @@ def make_inputs(
     return inputs
 
 
+def _right_padding_mask() -> torch.Tensor:
+    mask = torch.zeros(BATCH, LENGTH, dtype=torch.long)
+    for row, length in enumerate(LENGTHS):
+        mask[row, :length] = 1
+    return mask
+
+
+def _elmo_inputs(model: PreTrainedModel, labels: bool, g: torch.Generator) -> dict:
+    """ELMo reads characters: random lowercase words as bilm-tf character ids (b, t, 50)."""
+    from hf_ssl.objectives import batch_to_char_ids
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = [
+        ["".join(letters[i] for i in torch.randint(0, 26, (int(n),), generator=g).tolist()) for n in sizes]
+        for sizes in (torch.randint(1, 8, (length,), generator=g) for length in LENGTHS)
+    ]
+    inputs: dict[str, Any] = {"input_ids": batch_to_char_ids(words), "attention_mask": _right_padding_mask()}
+    name = type(model).__name__
+    if not labels:
+        return inputs
+    if "PreTraining" in name:  # next / previous word over <S> w </S>: (b, t + 2)
+        for key in ("forward_labels", "backward_labels"):
+            targets = torch.randint(3, VOCAB, (BATCH, LENGTH + 2), generator=g)
+            for row, length in enumerate(LENGTHS):
+                targets[row, length + 2 :] = -100
+            inputs[key] = targets
+    elif "TokenClassification" in name:
+        inputs["labels"] = torch.randint(0, 3, (BATCH, LENGTH), generator=g).masked_fill(
+            inputs["attention_mask"] == 0, -100
+        )
+    elif "SequenceClassification" in name:
+        inputs["labels"] = torch.randint(0, 3, (BATCH,), generator=g)
+    return inputs
+
+
+def _cbow_inputs(model: PreTrainedModel, labels: bool, g: torch.Generator) -> dict:
+    """CBOWModel embeds any token rows; CBOWForPreTraining reads context windows (b, 2w) + centres."""
+    mask = _right_padding_mask()
+    ids = torch.randint(5, VOCAB, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, 0)
+    inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+    if "PreTraining" in type(model).__name__:
+        inputs["labels"] = torch.randint(5, VOCAB, (BATCH,), generator=g)
+        inputs["negative_ids"] = torch.randint(5, VOCAB, (BATCH, model.config.num_negatives), generator=g)
+    return inputs
+
+
+def _taglm_inputs(model: PreTrainedModel, labels: bool, g: torch.Generator) -> dict:
+    mask = _right_padding_mask()
+    ids = torch.randint(5, VOCAB, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, 0)
+    inputs: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+    if labels:
+        inputs["labels"] = torch.randint(0, 3, (BATCH, LENGTH), generator=g).masked_fill(mask == 0, -100)
+    return inputs
+
+
+_SPECIAL_INPUTS = {"hf_ssl_elmo": _elmo_inputs, "hf_ssl_cbow": _cbow_inputs, "hf_ssl_taglm": _taglm_inputs}
+
+
 SAMPLING = {hf_ssl.ElectraForPreTraining}
 """Heads whose forward samples (ELECTRA's generator): they need labels and a seeded call."""
 
@@ -262,7 +361,7 @@ def run(model: PreTrainedModel, inputs: dict) -> Any:
 
 def main_output(output: Any) -> torch.Tensor:
     """The head's principal tensor: logits, prediction logits, start logits or the last hidden state."""
-    for key in ("logits", "prediction_logits", "start_logits", "last_hidden_state"):
+    for key in ("logits", "prediction_logits", "start_logits", "forward_logits", "last_hidden_state"):
         if key in output and output[key] is not None:
             return output[key]
     raise AssertionError(f"no main output among {list(output.keys())}")
@@ -270,6 +369,8 @@ def main_output(output: Any) -> torch.Tensor:
 
 def is_token_level(model: PreTrainedModel) -> bool:
     name = type(model).__name__
+    if name == "CBOWForPreTraining":  # one centre word per row
+        return False
     return any(
         k in name
         for k in (

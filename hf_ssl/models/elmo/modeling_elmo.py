@@ -221,6 +221,8 @@ def validate_char_inputs(
     """Check character ids (b, t, c) and a right-padded mask; return the mask (b, t) (derived if absent)."""
     if input_ids is None:
         raise ValueError("input_ids (character ids of shape (batch, words, characters)) is required")
+    if input_ids.numel() == 0:
+        raise ValueError(f"input_ids is empty (shape {tuple(input_ids.shape)}); expected at least one word")
     if input_ids.dim() != 3 or input_ids.shape[-1] != config.max_characters_per_token:
         raise ValueError(
             f"input_ids has shape {tuple(input_ids.shape)}; expected character ids (batch, words, "
