@@ -222,6 +222,28 @@ class LoadsTransformersCheckpoints:
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        """As PreTrainedModel.from_pretrained, plus `strict=True`: missing or unexpected weights
+        (which transformers only reports, re-initialising the missing ones) raise a CheckpointError
+        naming the keys."""
+        strict = bool(kwargs.pop("strict", False))
+        if not strict:
+            return cls._from_pretrained_checked(pretrained_model_name_or_path, *args, **kwargs)
+        wants_info = bool(kwargs.pop("output_loading_info", False))
+        model, info = cls._from_pretrained_checked(
+            pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+        )
+        problems = {
+            k: sorted(info[k]) for k in ("missing_keys", "unexpected_keys", "mismatched_keys") if info.get(k)
+        }
+        if problems:
+            from .io import CheckpointError
+
+            details = "; ".join(f"{k.replace('_', ' ')}: {v[:10]}" for k, v in problems.items())
+            raise CheckpointError(f"{pretrained_model_name_or_path} does not fit {cls.__name__} ({details})")
+        return (model, info) if wants_info else model
+
+    @classmethod
+    def _from_pretrained_checked(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
         import json
 
         from .io import check_checkpoint_files

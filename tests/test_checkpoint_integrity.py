@@ -123,3 +123,25 @@ def test_a_checkpoint_of_another_model_type_is_refused_by_name(tmp_path):
 def test_a_missing_directory_is_named(tmp_path):
     with pytest.raises(OSError, match="does-not-exist"):
         hf_ssl.BertModel.from_pretrained(tmp_path / "does-not-exist")
+
+
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_missing_or_unexpected_keys_are_reported_and_an_error_when_strict(tmp_path, change):
+    from safetensors.torch import load_file, save_file
+
+    sizes = {"vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4}
+    model = hf_ssl.BertForMaskedLM(hf_ssl.BertConfig(**sizes, intermediate_size=64))
+    model.save_pretrained(tmp_path)
+    weights = load_file(tmp_path / "model.safetensors")
+    if change == "drop":
+        del weights["bert.encoder.layers.1.ffn.up_proj.weight"]
+    else:
+        weights["bert.encoder.layers.1.ffn.extra.weight"] = torch.zeros(2)
+    save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    _, info = hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, output_loading_info=True)
+    key = "missing_keys" if change == "drop" else "unexpected_keys"
+    assert any("layers.1.ffn" in k for k in info[key])
+    with pytest.raises(
+        CheckpointError, match=rf"does not fit BertForMaskedLM \({key.replace('_', ' ')}: .*layers\.1\.ffn"
+    ):
+        hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, strict=True)
