@@ -39,6 +39,7 @@ from .models.bert import BertConfig, BertForMaskedLM
 from .models.electra import ElectraConfig, ElectraForMaskedLM
 from .models.gpt import GPTConfig, GPTLMHeadModel
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
+from .models.t5 import T5Config, T5ForConditionalGeneration
 from .objectives import CausalLMCollator, MaskedLMCollator, pack_batch
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,15 @@ MODELS: dict[str, tuple[Callable[[], Any], str, int, int]] = {
     "gpt2-mini": (lambda: GPTLMHeadModel(GPTConfig(**_encoder(4, 256, 4))), "causal", 50256, 0),
     "bart-base": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(6, 768, 12))), "seq2seq", 1, 0),
     "bart-mini": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(2, 256, 4))), "seq2seq", 1, 0),
+    "t5-mini": (
+        lambda: T5ForConditionalGeneration(
+            T5Config(vocab_size=32128, d_model=256, d_kv=64, d_ff=1024, num_layers=4, num_heads=4)
+        ),
+        "seq2seq",
+        0,
+        0,
+    ),
+    "t5-small": (lambda: T5ForConditionalGeneration(T5Config(vocab_size=32128)), "seq2seq", 0, 0),
 }
 
 

@@ -54,10 +54,12 @@ def test_every_family_pushed_to_the_hub_loads_back_with_identical_outputs(hub, f
     assert type(loaded) is pretraining_class
     _assert_same_outputs(model, loaded.eval())
     # The same repo gives the bare network to AutoModel, with the pushed weights. (ELECTRA's
-    # pre-training model holds two networks and no single base: its discriminator is exported instead.)
-    if model.base_model is not model and AutoModel in heads:
+    # pre-training model holds two networks: AutoModel loads its discriminator, the one to fine-tune.)
+    joint = isinstance(model, hf_ssl.ElectraForPreTraining)
+    base_model = model.discriminator.electra if joint else model.base_model
+    if base_model is not model and AutoModel in heads:
         base = AutoModel.from_pretrained(f"org/{family}")
-        for key, value in model.base_model.state_dict().items():
+        for key, value in base_model.state_dict().items():
             assert torch.equal(base.state_dict()[key], value), key
 
 

@@ -172,3 +172,21 @@ def test_generator_config_follows_the_reference_sizing():
     # Small: hidden 256 -> 64, heads max(1, 64 // 64) = 1, FFN 4 x 64, same depth (run_pretraining.py:338-348).
     assert (generator.hidden_size, generator.num_attention_heads, generator.intermediate_size) == (64, 1, 256)
     assert generator.num_hidden_layers == 12 and generator.embedding_size == 128
+
+
+@torch.no_grad()
+def test_other_classes_load_the_discriminator_of_a_joint_checkpoint(tmp_path):
+    from transformers import AutoModel, AutoModelForSequenceClassification
+
+    from .tiny import make_model
+
+    joint = make_model("electra", hf_ssl.ElectraForPreTraining)
+    joint.save_pretrained(tmp_path)
+    bare, info = AutoModel.from_pretrained(tmp_path, output_loading_info=True)
+    assert not info["missing_keys"] and all(
+        k.startswith(("generator.", "discriminator.rtd_head.")) for k in info["unexpected_keys"]
+    )
+    classifier = AutoModelForSequenceClassification.from_pretrained(tmp_path)
+    for key, value in joint.discriminator.electra.state_dict().items():
+        assert torch.equal(bare.state_dict()[key], value), key
+        assert torch.equal(classifier.electra.state_dict()[key], value), key

@@ -16,6 +16,7 @@ Shapes: b batch, t length, n masked positions, V vocabulary.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -38,6 +39,29 @@ class ElectraPreTrainedModel(bert.BertPreTrainedModel):
     def _attach_encoder(self, config: bert.BertConfig, add_pooling_layer: bool) -> None:
         # ELECTRA has no pooler: its heads read token states directly.
         super()._attach_encoder(config, add_pooling_layer=False)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        """A joint ElectraForPreTraining checkpoint holds two networks; every other class (the bare
+        model, the fine-tuning heads) loads its discriminator, the network ELECTRA fine-tunes
+        (Clark et al. 2020 §3.1). The generator's weights are then reported as unused."""
+        if cls.__name__ != "ElectraForPreTraining" and "key_mapping" not in kwargs:
+            from transformers import PreTrainedConfig
+
+            with contextlib.suppress(OSError, ValueError):
+                found, _ = PreTrainedConfig.get_config_dict(
+                    pretrained_model_name_or_path, **_hub_kwargs(kwargs)
+                )
+                if found.get("architectures") == ["ElectraForPreTraining"]:
+                    prefix = "" if cls is ElectraModel else "electra."
+                    kwargs["key_mapping"] = {r"^discriminator\.electra\.": prefix}
+        return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+
+
+def _hub_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The download options from_pretrained shares with reading the config."""
+    names = ("cache_dir", "force_download", "local_files_only", "token", "revision", "subfolder")
+    return {k: kwargs[k] for k in names if k in kwargs}
 
 
 class ElectraModel(ElectraPreTrainedModel, bert.BertModel):

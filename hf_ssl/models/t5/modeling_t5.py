@@ -30,7 +30,7 @@ from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput, Seq2
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import cross_entropy
+from ...heads import check_label_shape, cross_entropy
 from ...io import AtomicSaveMixin
 from ...layers import (
     FeedForward,
@@ -464,10 +464,17 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
             output_hidden_states,
         )
         hidden = decoder.last_hidden_state
+        if labels is not None:
+            check_label_shape(labels, hidden.shape[:-1])
+            if self.training:
+                # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the
+                # vocabulary projection; logits come back as (n, V) for the n labelled positions.
+                selected = labels.ne(IGNORE_INDEX)  # (b, t)
+                hidden, labels = hidden[selected], labels[selected]  # (n, D), (n,)
         if self.config.tie_word_embeddings:
             # mesh_tensorflow: rescale before projecting onto the (N(0, 1)-initialised) embeddings.
             hidden = hidden * self.config.d_model**-0.5
-        logits = self.lm_head(hidden)  # (b, t, V)
+        logits = self.lm_head(hidden)  # (b, t, V), or (n, V) in training with labels
 
         z_loss: torch.Tensor | None = None
         aux_loss: torch.Tensor | None = None
