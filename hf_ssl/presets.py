@@ -128,6 +128,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "mass-base": _seq2seq(6, 768, 12),
     "prefix-lm-tiny": _gpt2(2, 128, 2, max_position_embeddings=256),
     "prefix-lm-base": _gpt2(12, 768, 12),
+    "t5-tiny": _t5(2, 128, 2, 512),
     "t5-small": _t5(6, 512, 8, 2048),
     "t5-base": _t5(12, 768, 12, 3072),
     "t5-large": _t5(24, 1024, 16, 4096),

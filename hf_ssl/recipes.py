@@ -3,8 +3,9 @@
 `pretrain` trains a tokenizer on the corpus (WordPiece for BERT, byte-level BPE for RoBERTa), builds
 the model's pretraining data (BERT: MLM + NSP pairs as google-research/bert's
 create_pretraining_data; ALBERT: MLM + sentence-order pairs; ELECTRA: replaced-token detection over
-contiguous blocks; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2),
-trains with transformers' Trainer and writes a loadable directory (safetensors, config, tokenizer)
+contiguous blocks; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2; GPT and
+the prefix LM: packed text; BART: denoised documents; MASS: masked sentence halves; T5: span
+corruption), trains with transformers' Trainer and writes a loadable directory (safetensors, config, tokenizer)
 atomically. `finetune` loads such a directory with AutoModelForSequenceClassification.
 """
 
@@ -30,18 +31,31 @@ from transformers import (
 )
 
 from .data import iter_texts, load_default_corpus, read_documents
-from .data.tokenizers import train_byte_level_bpe_tokenizer, train_gpt2_tokenizer, train_wordpiece_tokenizer
+from .data.tokenizers import (
+    train_byte_level_bpe_tokenizer,
+    train_gpt2_tokenizer,
+    train_t5_tokenizer,
+    train_wordpiece_tokenizer,
+)
 from .io import atomic_directory
 from .models.albert import AlbertConfig, AlbertForPreTraining
+from .models.bart import BartConfig, BartForConditionalGeneration
 from .models.bert import BertConfig, BertForPreTraining
 from .models.electra import ElectraConfig, ElectraForPreTraining
 from .models.gpt import GPTConfig, GPTLMHeadModel, GPTPreTrainedModel
+from .models.mass import MassConfig, MassForConditionalGeneration
+from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
+from .models.t5 import T5Config, T5ForConditionalGeneration
 from .objectives import (
     CausalLMCollator,
+    DenoisingCollator,
     GPTTaskCollator,
     MaskedLMCollator,
+    MaskedSeq2SeqCollator,
+    PrefixLMCollator,
     SentencePairCollator,
+    SpanCorruptionCollator,
     build_sentence_pair_examples,
 )
 from .presets import preset
@@ -49,7 +63,7 @@ from .training import ComponentLossCallback
 
 logger = logging.getLogger(__name__)
 
-PRETRAINABLE = ("bert", "roberta", "albert", "electra", "gpt")
+PRETRAINABLE = ("bert", "roberta", "albert", "electra", "gpt", "bart", "mass", "t5", "prefix-lm")
 # Tokenizer per family: WordPiece for BERT-style vocabularies (ALBERT's SentencePiece model cannot be
 # trained offline here; WordPiece stands in), byte-level BPE for RoBERTa and GPT.
 TOKENIZERS = {
@@ -58,6 +72,10 @@ TOKENIZERS = {
     "electra": train_wordpiece_tokenizer,
     "roberta": train_byte_level_bpe_tokenizer,
     "gpt": train_gpt2_tokenizer,
+    "bart": train_byte_level_bpe_tokenizer,
+    "mass": train_wordpiece_tokenizer,
+    "t5": train_t5_tokenizer,
+    "prefix-lm": train_gpt2_tokenizer,
 }
 # Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
 PAIR_TASKS: dict[str, Literal["nsp", "sop"]] = {"bert": "nsp", "albert": "sop"}
@@ -225,6 +243,111 @@ def _build_causal(
     return rows(train_docs), rows(eval_docs), model, default_data_collator, default_data_collator
 
 
+def _build_denoising(
+    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
+) -> Built:
+    """BART (text infilling + sentence permutation over <s> document </s>), MASS (half of each
+    [CLS] sentence [SEP] masked, the decoder restoring it) and T5 (span corruption over the
+    concatenated text): the sequence-to-sequence objectives of issue 5, each with its collator."""
+    model: Any
+    context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
+    if settings.model == "bart":
+        body = settings.seq_len - 2
+
+        def rows(docs: Any) -> list[dict]:
+            stream = [t for doc in docs for t in (tok for sentence in doc for tok in sentence)]
+            return [
+                {"input_ids": [tokenizer.bos_token_id, *stream[i : i + body], tokenizer.eos_token_id]}
+                for i in range(0, len(stream) - body + 1, body)
+            ]
+
+        specials = {
+            "bos_token_id": tokenizer.bos_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+            "decoder_start_token_id": tokenizer.eos_token_id,
+            "forced_eos_token_id": tokenizer.eos_token_id,
+        }
+        model = BartForConditionalGeneration(BartConfig(**sizes, **specials, max_position_embeddings=context))
+        collators = [DenoisingCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
+        return rows(train_docs), rows(eval_docs), model, *collators
+    if settings.model == "mass":
+
+        def rows(docs: Any) -> list[dict]:
+            keep = settings.seq_len - 2
+            return [
+                {"input_ids": [tokenizer.cls_token_id, *sentence[:keep], tokenizer.sep_token_id]}
+                for doc in docs
+                for sentence in doc
+                if len(sentence) >= 4
+            ]
+
+        specials = {
+            "bos_token_id": tokenizer.cls_token_id,
+            "eos_token_id": tokenizer.sep_token_id,
+            "decoder_start_token_id": tokenizer.sep_token_id,
+            "forced_eos_token_id": tokenizer.sep_token_id,
+        }
+        model = MassForConditionalGeneration(MassConfig(**sizes, **specials, max_position_embeddings=context))
+        collators = [
+            MaskedSeq2SeqCollator.from_tokenizer(tokenizer, mask_cross_attention=True, seed=settings.seed + i)
+            for i in (0, 1)
+        ]
+        return rows(train_docs), rows(eval_docs), model, *collators
+    # T5: documents as plain token streams; the collator concatenates a batch and cuts it into
+    # fixed-length chunks (one row per chunk), appending </s>.
+    collators = [
+        SpanCorruptionCollator.from_tokenizer(
+            tokenizer, inputs_length=settings.seq_len, seed=settings.seed + i
+        )
+        for i in (0, 1)
+    ]
+    model = T5ForConditionalGeneration(
+        T5Config(
+            **sizes,
+            eos_token_id=tokenizer.eos_token_id,
+            decoder_start_token_id=tokenizer.pad_token_id,
+        )
+    )
+
+    def documents(docs: Any) -> list[dict]:
+        return [{"input_ids": [t for sentence in doc for t in sentence]} for doc in docs if any(doc)]
+
+    return documents(train_docs), documents(eval_docs), model, *collators
+
+
+def _build_prefix(
+    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
+) -> Built:
+    """Prefix LM: text chunks split at a random point, bidirectional before it, predicted after it."""
+    body = settings.seq_len - 1  # the collator appends </s>
+
+    def rows(docs: Any) -> list[dict]:
+        stream = [t for doc in docs for sentence in doc for t in sentence]
+        return [{"input_ids": stream[i : i + body]} for i in range(0, len(stream) - body + 1, body)]
+
+    context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
+    eos = tokenizer.eos_token_id
+    model = PrefixLMForCausalLM(
+        PrefixLMConfig(**sizes, max_position_embeddings=context, bos_token_id=eos, eos_token_id=eos)
+    )
+    collators = [PrefixLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
+    return rows(train_docs), rows(eval_docs), model, *collators
+
+
+# How each family's pretraining data, model and collators are built.
+BUILDERS = {
+    "bert": _build_pair,
+    "albert": _build_pair,
+    "roberta": _build_mlm,
+    "electra": _build_mlm,
+    "gpt": _build_causal,
+    "bart": _build_denoising,
+    "mass": _build_denoising,
+    "t5": _build_denoising,
+    "prefix-lm": _build_prefix,
+}
+
+
 def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`."""
     if settings.model not in PRETRAINABLE:
@@ -244,13 +367,7 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
     }
-    build = (
-        _build_pair
-        if settings.model in PAIR_TASKS
-        else _build_causal
-        if settings.model == "gpt"
-        else _build_mlm
-    )
+    build = BUILDERS[settings.model]
     train_set, eval_set, model, collator, eval_collator = build(
         settings, tokenizer, train_docs, eval_docs, sizes
     )

@@ -29,7 +29,9 @@ def corpus_file(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("model", ["bert", "roberta", "albert", "electra", "gpt"])
+@pytest.mark.parametrize(
+    "model", ["bert", "roberta", "albert", "electra", "gpt", "bart", "mass", "t5", "prefix-lm"]
+)
 def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, tmp_path):
     output = tmp_path / model
     metrics = pretrain(
