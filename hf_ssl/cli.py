@@ -1,5 +1,5 @@
-"""The `hf-ssl` command: pretrain, finetune, convert, bench, and the demo that chains pretraining and
-fine-tuning on the embedded corpus."""
+"""The `hf-ssl` command: pretrain, finetune, evaluate, convert, push, bench, and the demo that chains
+pretraining and fine-tuning on the embedded corpus."""
 
 from __future__ import annotations
 
@@ -74,6 +74,23 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quick", action="store_true", help="3 rounds instead of 7 (under 3 minutes a model)")
     bench.add_argument("--json", default=None, help="write the results here (atomically)")
     bench.add_argument("--markdown", default=None, help="write a table of the ratios here")
+    evaluate = commands.add_parser(
+        "evaluate", help="score a fine-tuned classifier on a labelled file with offline metrics"
+    )
+    evaluate.add_argument("--model-dir", required=True, help="a directory written by `hf-ssl finetune`")
+    evaluate.add_argument("--eval-file", required=True, help="CSV/TSV/JSONL with text and label columns")
+    evaluate.add_argument("--text-column", default="text")
+    evaluate.add_argument("--text-pair-column", default=None, help="second segment for sentence-pair tasks")
+    evaluate.add_argument("--label-column", default="label")
+    evaluate.add_argument(
+        "--task", default=None, help="a GLUE task name (cola, mrpc, stsb, ...) for its metrics"
+    )
+    push = commands.add_parser("push", help="upload a saved checkpoint directory to the Hub (checked first)")
+    push.add_argument("model_dir", help="a directory written by save_pretrained or `hf-ssl pretrain`")
+    push.add_argument("repo_id", help="org/name on the Hub")
+    push.add_argument("--private", action="store_true")
+    push.add_argument("--revision", default=None, help="branch to commit to (default: main)")
+    push.add_argument("--commit-message", default=None)
     convert = commands.add_parser(
         "convert", help="convert a checkpoint directory between transformers and hf_ssl (same numbers)"
     )
@@ -110,6 +127,27 @@ def main(argv: list[str] | None = None) -> int:
         )
     elif args.command == "bench":
         result = _bench(args)
+    elif args.command == "evaluate":
+        from .recipes import evaluate_classifier
+
+        result = evaluate_classifier(
+            args.model_dir,
+            args.eval_file,
+            text_column=args.text_column,
+            text_pair_column=args.text_pair_column,
+            label_column=args.label_column,
+            task=args.task,
+        )
+    elif args.command == "push":
+        from .hub.push import push_directory
+
+        result = push_directory(
+            args.model_dir,
+            args.repo_id,
+            private=args.private,
+            revision=args.revision,
+            commit_message=args.commit_message,
+        )
     elif args.command == "convert":
         from .conversion import convert_directory
 

@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -159,17 +160,16 @@ def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
 
 
 def _training_args(output: str, **kwargs: Any) -> TrainingArguments:
-    return TrainingArguments(
-        output_dir=output,
-        report_to=[],
-        save_strategy="no",
-        use_cpu=True,
-        dataloader_num_workers=0,
-        logging_first_step=True,
-        per_device_eval_batch_size=64,
-        weight_decay=0.01,
-        **kwargs,
-    )
+    defaults: dict[str, Any] = {
+        "report_to": [],
+        "save_strategy": "no",
+        "use_cpu": True,
+        "dataloader_num_workers": 0,
+        "logging_first_step": True,
+        "per_device_eval_batch_size": 64,
+        "weight_decay": 0.01,
+    }
+    return TrainingArguments(output_dir=output, **{**defaults, **kwargs})
 
 
 Built = tuple[list[dict], list[dict], Any, Any, Any]  # train set, eval set, model, collators
@@ -484,32 +484,18 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         settings.model_dir, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
     )
 
-    collator: Any = DataCollatorWithPadding(tokenizer)
-    is_gpt = isinstance(model, GPTPreTrainedModel)
-    if is_gpt:
-        # GPT-1 §3.3: frame the text as [start] text [extract] (or [start] A [delim] B [extract]),
-        # with the three task tokens added to the vocabulary; the auxiliary LM loss rides along.
-        task = "entailment" if settings.text_pair_column else "classification"
-        collator = GPTTaskCollator.from_tokenizer(tokenizer, task, max_length=settings.max_length)
-        model.resize_token_embeddings(len(tokenizer))
-
-    def encode(batch: dict[str, list]) -> dict[str, list]:
-        pair = batch[settings.text_pair_column] if settings.text_pair_column else None
-        labels_ = [label2id[str(x)] for x in batch[settings.label_column]]
-        if is_gpt:
-            plain = {"add_special_tokens": False, "truncation": True, "max_length": settings.max_length}
-            encoded = {
-                "input_ids": tokenizer(batch[settings.text_column], **plain)["input_ids"],
-                "labels": labels_,
-            }
-            if pair is not None:
-                encoded["pair_ids"] = tokenizer(pair, **plain)["input_ids"]
-            return encoded
-        encoded = tokenizer(
-            batch[settings.text_column], pair, truncation=True, max_length=settings.max_length
-        )
-        encoded["labels"] = labels_
-        return encoded
+    collator, is_gpt = _classification_collator(
+        model, tokenizer, settings.text_pair_column, settings.max_length
+    )
+    encode = _classification_encoder(
+        tokenizer,
+        label2id,
+        is_gpt,
+        text_column=settings.text_column,
+        text_pair_column=settings.text_pair_column,
+        label_column=settings.label_column,
+        max_length=settings.max_length,
+    )
 
     columns = train.column_names
     train = train.map(encode, batched=True, remove_columns=columns)
@@ -559,6 +545,104 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
     logger.info("dev accuracy %.3f; wrote %s", metrics["accuracy"], settings.output)
     return metrics
+
+
+def _classification_collator(
+    model: Any, tokenizer: Any, text_pair_column: str | None, max_length: int
+) -> tuple[Any, bool]:
+    """Padding for encoders; GPT-1's task framing (§3.3) for GPT classifiers: [start] text [extract],
+    or [start] A [delim] B [extract], with the three task tokens added to the vocabulary."""
+    if not isinstance(model, GPTPreTrainedModel):
+        return DataCollatorWithPadding(tokenizer), False
+    task = "entailment" if text_pair_column else "classification"
+    collator = GPTTaskCollator.from_tokenizer(tokenizer, task, max_length=max_length)
+    model.resize_token_embeddings(len(tokenizer))
+    return collator, True
+
+
+def _classification_encoder(
+    tokenizer: Any,
+    label2id: dict[str, int],
+    is_gpt: bool,
+    *,
+    text_column: str,
+    text_pair_column: str | None,
+    label_column: str,
+    max_length: int,
+) -> Any:
+    """A `datasets.map` function: texts (and pairs) to ids, labels to their indices."""
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        pair = batch[text_pair_column] if text_pair_column else None
+        labels_ = [label2id[str(x)] for x in batch[label_column]]
+        if is_gpt:
+            plain = {"add_special_tokens": False, "truncation": True, "max_length": max_length}
+            encoded = {"input_ids": tokenizer(batch[text_column], **plain)["input_ids"], "labels": labels_}
+            if pair is not None:
+                encoded["pair_ids"] = tokenizer(pair, **plain)["input_ids"]
+            return encoded
+        encoded = tokenizer(batch[text_column], pair, truncation=True, max_length=max_length)
+        encoded["labels"] = labels_
+        return encoded
+
+    return encode
+
+
+def evaluate_classifier(
+    model_dir: str,
+    eval_file: str,
+    *,
+    text_column: str = "text",
+    text_pair_column: str | None = None,
+    label_column: str = "label",
+    task: str | None = None,
+    batch_size: int = 64,
+    max_length: int = 128,
+) -> dict[str, Any]:
+    """Score a fine-tuned sequence classifier (`hf-ssl finetune` output) on a labelled file, offline:
+    accuracy and macro F1, or a GLUE task's own metrics (`task="mrpc"`, ...) via hf_ssl.metrics."""
+    from .metrics import compute_classification_metrics
+
+    table = _load_table(eval_file)
+    needed = [text_column, label_column] + ([text_pair_column] if text_pair_column else [])
+    missing = [c for c in needed if c not in table.column_names]
+    if missing:
+        raise ValueError(f"{eval_file} lacks column(s) {missing}; it has {table.column_names}")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+    label2id = {str(k): int(v) for k, v in (model.config.label2id or {}).items()}
+    unknown = sorted({str(x) for x in table[label_column]} - set(label2id))
+    if unknown:
+        raise ValueError(f"labels {unknown} of {eval_file} are not among the model's {sorted(label2id)}")
+    collator, is_gpt = _classification_collator(model, tokenizer, text_pair_column, max_length)
+    encode = _classification_encoder(
+        tokenizer,
+        label2id,
+        is_gpt,
+        text_column=text_column,
+        text_pair_column=text_pair_column,
+        label_column=label_column,
+        max_length=max_length,
+    )
+    dataset = table.map(encode, batched=True, remove_columns=table.column_names)
+    with tempfile.TemporaryDirectory(prefix="hf-ssl-evaluate-") as scratch:
+        args = _training_args(
+            scratch,
+            per_device_eval_batch_size=batch_size,
+            remove_unused_columns=not is_gpt,
+            label_names=["labels"],
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            data_collator=collator,
+            compute_metrics=compute_classification_metrics(task),
+        )
+        result = trainer.evaluate(eval_dataset=dataset)
+    metrics = {
+        k.removeprefix("eval_"): v for k, v in result.items() if not k.endswith(("runtime", "per_second"))
+    }
+    return {**metrics, "examples": len(dataset), "model_dir": model_dir, "eval_file": eval_file}
 
 
 def default_output(model: str, preset_name: str) -> str:

@@ -16,7 +16,7 @@ import hf_ssl
 from hf_ssl.cli import main
 from hf_ssl.data.tasks import sentence_mood_examples, write_task_files
 from hf_ssl.io import atomic_directory
-from hf_ssl.recipes import FinetuneSettings, PretrainSettings, finetune, pretrain
+from hf_ssl.recipes import FinetuneSettings, PretrainSettings, evaluate_classifier, finetune, pretrain
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,12 @@ def test_finetune_reports_accuracy_and_writes_a_classifier(corpus_file, tmp_path
     assert metrics["labels"] == ["exclamation", "question", "statement"]
     classifier = hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path / "clf")
     assert classifier.config.id2label[1] == "question"
+    # `hf-ssl evaluate` scores the written classifier on the same file: the same accuracy.
+    evaluation = evaluate_classifier(str(tmp_path / "clf"), str(eval_file))
+    assert evaluation["accuracy"] == pytest.approx(metrics["accuracy"])
+    assert evaluation["examples"] == metrics["eval_examples"] and 0.0 <= evaluation["f1_macro"] <= 1.0
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['sentence'\]"):
+        evaluate_classifier(str(tmp_path / "clf"), str(eval_file), text_column="sentence")
 
 
 @pytest.mark.parametrize("pair", [False, True])
