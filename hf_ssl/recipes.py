@@ -59,6 +59,7 @@ from .objectives import (
     SpanCorruptionCollator,
     build_sentence_pair_examples,
 )
+from .plots import save_loss_curve
 from .presets import preset
 from .training import ComponentLossCallback
 
@@ -417,6 +418,9 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        save_loss_curve(
+            trainer.state.log_history, staging / "loss_curve.png", title=f"hf-ssl pretrain {settings.model}"
+        )
         if isinstance(model, ElectraForPreTraining):
             # ELECTRA fine-tunes the discriminator alone: `hf-ssl finetune --model-dir <output>/discriminator`.
             model.save_discriminator(staging / "discriminator")

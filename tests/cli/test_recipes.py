@@ -45,7 +45,7 @@ def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, t
             steps=4,
         )
     )
-    assert {"config.json", "model.safetensors", "tokenizer.json", "metrics.json"} <= {
+    assert {"config.json", "model.safetensors", "tokenizer.json", "metrics.json", "loss_curve.png"} <= {
         p.name for p in output.iterdir()
     }
     assert metrics["eval_loss"] > 0 and metrics["train_examples"] > 0
