@@ -222,5 +222,16 @@ def _save_untrained_twin(pretrained_dir: str, target: str) -> None:
     AutoTokenizer.from_pretrained(pretrained_dir).save_pretrained(target)
 
 
+def run(argv: list[str] | None = None) -> int:
+    """The console entry point: `main`, with a user's mistake (a missing file, a bad value, a
+    damaged checkpoint) reported in one line instead of a traceback. Programs call `main`, which raises."""
+    try:
+        return main(argv)
+    except (ValueError, OSError) as error:
+        command = (argv if argv is not None else sys.argv[1:])[:1]
+        print(f"hf-ssl {' '.join(command)}: error: {error}".replace("  ", " "), file=sys.stderr)
+        return 2
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())

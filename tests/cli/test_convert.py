@@ -43,3 +43,12 @@ def test_convert_names_what_it_cannot_convert(tmp_path):
     with pytest.raises(ValueError, match=r"holds a 'CLIPTextModel'; hf_ssl converts from \["):
         main(["convert", str(tmp_path / "clip"), str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+def test_the_console_entry_point_reports_mistakes_in_one_line(tmp_path, capsys):
+    from hf_ssl.cli import run
+
+    assert run(["convert", str(tmp_path / "missing"), str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("hf-ssl convert: error: ") and "is not a saved checkpoint directory" in error
+    assert "Traceback" not in error
