@@ -15,7 +15,8 @@ Measured per model:
 - memory: bytes of activations saved for backward in one training forward (a deterministic proxy of
   peak training memory);
 - collator (MLM models): MaskedLMCollator against DataCollatorForLanguageModeling, and both with
-  whole-word masking at 512 tokens.
+  whole-word masking at 512 tokens; (causal models) CausalLMCollator against
+  DataCollatorForLanguageModeling(mlm=False) on corpus-length rows.
 """
 
 from __future__ import annotations
@@ -220,6 +221,23 @@ def collator_throughput(rounds: int, examples: int = 2048) -> tuple[float, float
     return examples / t_ours, examples / t_theirs
 
 
+def causal_collator_throughput(rounds: int, examples: int = 2048) -> tuple[float, float]:
+    """Examples per second on corpus-length rows: CausalLMCollator against
+    DataCollatorForLanguageModeling(mlm=False), both padding a GPT-2-sized batch of 32."""
+    g = torch.Generator().manual_seed(0)
+    lengths = (corpus_lengths(0) * (examples // 100 + 1))[:examples]
+    rows = [torch.randint(5, 50257, (min(n, 256),), generator=g).tolist() for n in lengths]
+    ours = CausalLMCollator(pad_token_id=50256)
+    tokenizer = _bert_sized_tokenizer()  # a real transformers tokenizer; only its padding is used
+    theirs = transformers.DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm=False)
+    batches = [rows[i : i + 32] for i in range(0, examples, 32)]
+    their_batches = [[{"input_ids": r} for r in batch] for batch in batches]
+    t_ours, t_theirs = Timer(rounds).compare(
+        lambda: [ours(b) for b in batches], lambda: [theirs(b) for b in their_batches]
+    )
+    return examples / t_ours, examples / t_theirs
+
+
 def _word_segmented_rows(
     examples: int, length: int, generator: torch.Generator
 ) -> list[tuple[list[int], list[int]]]:
@@ -370,6 +388,9 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
         result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}
         w_ours, w_theirs = whole_word_throughput(rounds, examples=64 if quick else 256)
         result["wwm_collator_examples_per_s"] = {"hf_ssl": w_ours, "transformers": w_theirs}
+    if objective == "causal":
+        c_ours, c_theirs = causal_collator_throughput(rounds, examples=512 if quick else 2048)
+        result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}
     ratio = lambda key: result[key]["hf_ssl"] / result[key]["transformers"]  # noqa: E731
     result.update(
         infer_ratio=ratio("infer_tokens_per_s"),
@@ -377,8 +398,9 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
         train_ratio_variable=ratio("train_variable_tokens_per_s"),
         memory_ratio=ratio("saved_activation_bytes"),
     )
-    if objective == "mlm":
+    if "collator_examples_per_s" in result:
         result["collator_ratio"] = ratio("collator_examples_per_s")
+    if "wwm_collator_examples_per_s" in result:
         result["wwm_collator_ratio"] = ratio("wwm_collator_examples_per_s")
     return result
 

@@ -47,6 +47,7 @@ def tiny_models(monkeypatch):
         ),
     )
     monkeypatch.setattr(benchmarking, "collator_throughput", lambda rounds, examples: (2.0, 1.0))
+    monkeypatch.setattr(benchmarking, "causal_collator_throughput", lambda rounds, examples: (3.0, 1.0))
 
 
 @pytest.mark.parametrize("name", ["bert-test", "gpt-test", "bart-test"])
@@ -54,7 +55,9 @@ def test_benchmark_reports_every_ratio(tiny_models, name):
     result = benchmarking.benchmark(name, quick=True)
     for key in ("train_ratio_fixed", "train_ratio_variable", "infer_ratio", "memory_ratio"):
         assert result[key] > 0
-    assert ("collator_ratio" in result) == (name == "bert-test")
+    # MLM and causal models compare their collators; encoder-decoders' have no transformers twin.
+    assert ("collator_ratio" in result) == (name != "bart-test")
+    assert ("wwm_collator_ratio" in result) == (name == "bert-test")
     assert 0.0 <= result["padding_waste"] < 1.0
     assert result["saved_activation_bytes"]["hf_ssl"] > 0
 
