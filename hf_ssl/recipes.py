@@ -1,12 +1,11 @@
-"""End-to-end recipes behind the `hf-ssl` command: pretrain on a corpus, fine-tune on labelled files.
+"""End-to-end recipes behind the `hf-ssl` command: pretrain on a corpus, fine-tune and evaluate on
+labelled files.
 
-`pretrain` trains a tokenizer on the corpus (WordPiece for BERT, byte-level BPE for RoBERTa), builds
-the model's pretraining data (BERT: MLM + NSP pairs as google-research/bert's
-create_pretraining_data; ALBERT: MLM + sentence-order pairs; ELECTRA: replaced-token detection over
-contiguous blocks; RoBERTa: FULL-SENTENCES blocks with dynamic MLM, Liu et al. 2019 §4.2; GPT and
-the prefix LM: packed text; BART: denoised documents; MASS: masked sentence halves; T5: span
-corruption), trains with transformers' Trainer and writes a loadable directory (safetensors, config, tokenizer)
-atomically. `finetune` loads such a directory with AutoModelForSequenceClassification.
+`pretrain` trains the family's tokenizer on the corpus (WordPiece for BERT-style vocabularies,
+byte-level BPE for RoBERTa/BART/GPT, a SentencePiece unigram for T5), builds the objective's data,
+model and collators (`hf_ssl.pretraining`), trains with transformers' Trainer and writes a loadable
+directory (safetensors, config, tokenizer, metrics, loss curve) atomically. `finetune` loads such a
+directory with AutoModelForSequenceClassification; `evaluate_classifier` scores the result.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,7 +27,6 @@ from transformers import (
     DataCollatorWithPadding,
     Trainer,
     TrainingArguments,
-    default_data_collator,
 )
 
 from .data import iter_texts, load_default_corpus, read_documents
@@ -39,28 +37,14 @@ from .data.tokenizers import (
     train_wordpiece_tokenizer,
 )
 from .io import atomic_directory
-from .models.albert import AlbertConfig, AlbertForPreTraining
-from .models.bart import BartConfig, BartForConditionalGeneration
-from .models.bert import BertConfig, BertForPreTraining
-from .models.electra import ElectraConfig, ElectraForPreTraining
-from .models.gpt import GPTConfig, GPTLMHeadModel, GPTPreTrainedModel
-from .models.mass import MassConfig, MassForConditionalGeneration
-from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM
-from .models.roberta import RobertaConfig, RobertaForMaskedLM
-from .models.t5 import T5Config, T5ForConditionalGeneration
+from .models.electra import ElectraForPreTraining
+from .models.gpt import GPTPreTrainedModel
 from .objectives import (
-    CausalLMCollator,
-    DenoisingCollator,
     GPTTaskCollator,
-    MaskedLMCollator,
-    MaskedSeq2SeqCollator,
-    PrefixLMCollator,
-    SentencePairCollator,
-    SpanCorruptionCollator,
-    build_sentence_pair_examples,
 )
 from .plots import save_loss_curve
 from .presets import preset
+from .pretraining import BUILDERS
 from .training import ComponentLossCallback
 
 logger = logging.getLogger(__name__)
@@ -79,13 +63,6 @@ TOKENIZERS = {
     "t5": train_t5_tokenizer,
     "prefix-lm": train_gpt2_tokenizer,
 }
-# Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
-PAIR_TASKS: dict[str, Literal["nsp", "sop"]] = {"bert": "nsp", "albert": "sop"}
-PAIR_MODELS: dict[str, tuple[type, type]] = {
-    "bert": (BertConfig, BertForPreTraining),
-    "albert": (AlbertConfig, AlbertForPreTraining),
-}
-MAX_DUPES = 10  # BERT's dupe_factor: distinct NSP passes over the corpus
 
 
 @dataclass
@@ -115,43 +92,6 @@ def _tokenize_documents(tokenizer: Any, documents: list[list[str]]) -> list[list
     return out
 
 
-def _pair_examples(
-    task: Literal["nsp", "sop"],
-    tokenizer: Any,
-    docs: list[list[list[int]]],
-    seq_len: int,
-    needed: int,
-    seed: int,
-) -> list[dict]:
-    examples: list[dict] = []
-    for dupe in range(MAX_DUPES):
-        examples += build_sentence_pair_examples(
-            docs,
-            task=task,
-            max_length=seq_len,
-            cls_token_id=tokenizer.cls_token_id,
-            sep_token_id=tokenizer.sep_token_id,
-            seed=seed * MAX_DUPES + dupe,
-        )
-        if len(examples) >= needed:
-            break
-    return examples
-
-
-def _full_sentence_blocks(tokenizer: Any, docs: list[list[list[int]]], seq_len: int) -> list[dict]:
-    """RoBERTa's FULL-SENTENCES: contiguous text across document boundaries (an extra </s> between them)."""
-    stream: list[int] = []
-    for document in docs:
-        for sentence in document:
-            stream.extend(sentence)
-        stream.append(tokenizer.sep_token_id)
-    body = seq_len - 2
-    return [
-        {"input_ids": [tokenizer.cls_token_id, *stream[i : i + body], tokenizer.sep_token_id]}
-        for i in range(0, len(stream) - body + 1, body)
-    ]
-
-
 def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
     if len(documents) < 4:
         raise ValueError(f"the corpus has {len(documents)} documents; pretraining needs at least 4")
@@ -171,182 +111,6 @@ def _training_args(output: str, **kwargs: Any) -> TrainingArguments:
         "weight_decay": 0.01,
     }
     return TrainingArguments(output_dir=output, **{**defaults, **kwargs})
-
-
-Built = tuple[list[dict], list[dict], Any, Any, Any]  # train set, eval set, model, collators
-
-
-def _build_pair(
-    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
-) -> Built:
-    """BERT (MLM + NSP) and ALBERT (MLM + SOP): sentence pairs as create_pretraining_data builds them."""
-    task = PAIR_TASKS[settings.model]
-    needed = settings.steps * settings.batch_size
-    train_set = _pair_examples(task, tokenizer, train_docs, settings.seq_len, needed, settings.seed)
-    eval_set = _pair_examples(task, tokenizer, eval_docs, settings.seq_len, 0, settings.seed + 1)
-    config_class, model_class = PAIR_MODELS[settings.model]
-    model = model_class(config_class(**sizes, max_position_embeddings=max(128, settings.seq_len)))
-    collators = [SentencePairCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
-    return train_set, eval_set, model, *collators
-
-
-def _build_mlm(
-    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
-) -> Built:
-    """RoBERTa (dynamic MLM) and ELECTRA (replaced-token detection) over contiguous blocks."""
-    train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
-    eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
-    masking: dict[str, float] = {}
-    model: Any
-    if settings.model == "roberta":
-        model = RobertaForMaskedLM(
-            RobertaConfig(
-                **sizes,
-                bos_token_id=tokenizer.cls_token_id,
-                eos_token_id=tokenizer.sep_token_id,
-                max_position_embeddings=settings.seq_len + tokenizer.pad_token_id + 1,
-            )
-        )
-    else:
-        model = ElectraForPreTraining(
-            ElectraConfig(**sizes, max_position_embeddings=max(128, settings.seq_len))
-        )
-        # ELECTRA masks 85% / keeps 15% of the selected tokens, with no random replacement
-        # (pretrain_helpers.py:201-205); the generator provides the replacements.
-        masking = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0}
-    collators = [
-        MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i, **masking) for i in (0, 1)
-    ]
-    return train_set, eval_set, model, *collators
-
-
-def _build_causal(
-    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
-) -> Built:
-    """GPT: documents packed into full rows, <|endoftext|> between them, no attention across them."""
-    packer = CausalLMCollator(
-        pad_token_id=tokenizer.eos_token_id, pack_length=settings.seq_len, eos_token_id=tokenizer.eos_token_id
-    )
-
-    def rows(docs: Any) -> list[dict]:
-        packed = packer([[t for sentence in doc for t in sentence] for doc in docs])
-        return [{k: v[i] for k, v in packed.items()} for i in range(len(packed["input_ids"]))]
-
-    context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
-    model = GPTLMHeadModel(
-        GPTConfig(
-            **sizes,
-            max_position_embeddings=context,
-            bos_token_id=tokenizer.eos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        )
-    )
-    return rows(train_docs), rows(eval_docs), model, default_data_collator, default_data_collator
-
-
-def _build_denoising(
-    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
-) -> Built:
-    """BART (text infilling + sentence permutation over <s> document </s>), MASS (half of each
-    [CLS] sentence [SEP] masked, the decoder restoring it) and T5 (span corruption over the
-    concatenated text): the sequence-to-sequence objectives of issue 5, each with its collator."""
-    model: Any
-    context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
-    if settings.model == "bart":
-        body = settings.seq_len - 2
-
-        def rows(docs: Any) -> list[dict]:
-            stream = [t for doc in docs for t in (tok for sentence in doc for tok in sentence)]
-            return [
-                {"input_ids": [tokenizer.bos_token_id, *stream[i : i + body], tokenizer.eos_token_id]}
-                for i in range(0, len(stream) - body + 1, body)
-            ]
-
-        specials = {
-            "bos_token_id": tokenizer.bos_token_id,
-            "eos_token_id": tokenizer.eos_token_id,
-            "decoder_start_token_id": tokenizer.eos_token_id,
-            "forced_eos_token_id": tokenizer.eos_token_id,
-        }
-        model = BartForConditionalGeneration(BartConfig(**sizes, **specials, max_position_embeddings=context))
-        collators = [DenoisingCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
-        return rows(train_docs), rows(eval_docs), model, *collators
-    if settings.model == "mass":
-
-        def rows(docs: Any) -> list[dict]:
-            keep = settings.seq_len - 2
-            return [
-                {"input_ids": [tokenizer.cls_token_id, *sentence[:keep], tokenizer.sep_token_id]}
-                for doc in docs
-                for sentence in doc
-                if len(sentence) >= 4
-            ]
-
-        specials = {
-            "bos_token_id": tokenizer.cls_token_id,
-            "eos_token_id": tokenizer.sep_token_id,
-            "decoder_start_token_id": tokenizer.sep_token_id,
-            "forced_eos_token_id": tokenizer.sep_token_id,
-        }
-        model = MassForConditionalGeneration(MassConfig(**sizes, **specials, max_position_embeddings=context))
-        collators = [
-            MaskedSeq2SeqCollator.from_tokenizer(tokenizer, mask_cross_attention=True, seed=settings.seed + i)
-            for i in (0, 1)
-        ]
-        return rows(train_docs), rows(eval_docs), model, *collators
-    # T5: documents as plain token streams; the collator concatenates a batch and cuts it into
-    # fixed-length chunks (one row per chunk), appending </s>.
-    collators = [
-        SpanCorruptionCollator.from_tokenizer(
-            tokenizer, inputs_length=settings.seq_len, seed=settings.seed + i
-        )
-        for i in (0, 1)
-    ]
-    model = T5ForConditionalGeneration(
-        T5Config(
-            **sizes,
-            eos_token_id=tokenizer.eos_token_id,
-            decoder_start_token_id=tokenizer.pad_token_id,
-        )
-    )
-
-    def documents(docs: Any) -> list[dict]:
-        return [{"input_ids": [t for sentence in doc for t in sentence]} for doc in docs if any(doc)]
-
-    return documents(train_docs), documents(eval_docs), model, *collators
-
-
-def _build_prefix(
-    settings: PretrainSettings, tokenizer: Any, train_docs: Any, eval_docs: Any, sizes: dict
-) -> Built:
-    """Prefix LM: text chunks split at a random point, bidirectional before it, predicted after it."""
-    body = settings.seq_len - 1  # the collator appends </s>
-
-    def rows(docs: Any) -> list[dict]:
-        stream = [t for doc in docs for sentence in doc for t in sentence]
-        return [{"input_ids": stream[i : i + body]} for i in range(0, len(stream) - body + 1, body)]
-
-    context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
-    eos = tokenizer.eos_token_id
-    model = PrefixLMForCausalLM(
-        PrefixLMConfig(**sizes, max_position_embeddings=context, bos_token_id=eos, eos_token_id=eos)
-    )
-    collators = [PrefixLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
-    return rows(train_docs), rows(eval_docs), model, *collators
-
-
-# How each family's pretraining data, model and collators are built.
-BUILDERS = {
-    "bert": _build_pair,
-    "albert": _build_pair,
-    "roberta": _build_mlm,
-    "electra": _build_mlm,
-    "gpt": _build_causal,
-    "bart": _build_denoising,
-    "mass": _build_denoising,
-    "t5": _build_denoising,
-    "prefix-lm": _build_prefix,
-}
 
 
 def pretrain(settings: PretrainSettings) -> dict[str, Any]:
