@@ -41,6 +41,13 @@ def _same_sequence(sequence_ids: torch.Tensor) -> Callable[[Any, Any, Any, Any],
     return same_sequence
 
 
+def _same_document(query_ids: torch.Tensor, key_ids: torch.Tensor) -> Callable[[Any, Any, Any, Any], Any]:
+    def same_document(batch_idx: Any, head_idx: Any, q_idx: Any, kv_idx: Any) -> Any:
+        return query_ids[batch_idx, q_idx] == key_ids[batch_idx, kv_idx]
+
+    return same_document
+
+
 def bidirectional_mask(
     config: PreTrainedConfig,
     inputs_embeds: torch.Tensor,
@@ -48,17 +55,27 @@ def bidirectional_mask(
     *,
     sequence_ids: torch.Tensor | None = None,
     encoder_hidden_states: torch.Tensor | None = None,
+    memory_sequence_ids: torch.Tensor | None = None,
 ) -> Any:
     """Encoder self-attention (or cross-attention onto `encoder_hidden_states`) with padding.
 
-    With `sequence_ids` (b, t), tokens attend only within their own packed document.
+    With `sequence_ids` (b, t), tokens attend only within their own packed document. For packed
+    encoder-decoder rows, `memory_sequence_ids` (b, s) numbers the encoder's documents: decoder
+    document k then reads only encoder document k.
     """
+    and_mask = None
+    if sequence_ids is not None:
+        and_mask = (
+            _same_sequence(sequence_ids)
+            if memory_sequence_ids is None
+            else _same_document(sequence_ids, memory_sequence_ids)
+        )
     return create_bidirectional_mask(
         config=config,
         inputs_embeds=inputs_embeds,
         attention_mask=attention_mask,
         encoder_hidden_states=encoder_hidden_states,
-        and_mask_function=None if sequence_ids is None else _same_sequence(sequence_ids),
+        and_mask_function=and_mask,
     )
 
 

@@ -11,7 +11,7 @@ from hf_ssl.objectives.noise import (
     select_exact_count,
     select_whole_words,
 )
-from hf_ssl.objectives.packing import PackingCollator, pack_batch
+from hf_ssl.objectives.packing import PackingCollator, pack_batch, pack_seq2seq_batch
 from hf_ssl.objectives.sentence_pairs import (
     PAIR_LABEL_KEYS,
     SentencePairCollator,
@@ -59,6 +59,7 @@ __all__ = [
     "build_sentence_pair_examples",
     "build_word_vocab",
     "pack_batch",
+    "pack_seq2seq_batch",
     "select_exact_count",
     "select_whole_words",
 ]

@@ -20,7 +20,7 @@ import torch
 
 from hf_ssl.constants import IGNORE_INDEX
 
-__all__ = ["PackingCollator", "pack_batch"]
+__all__ = ["PackingCollator", "pack_batch", "pack_seq2seq_batch"]
 
 # Token-aligned keys packed along with input_ids, and the value that pads each.
 _TOKEN_KEYS = {"input_ids": None, "labels": IGNORE_INDEX, "token_type_ids": 0}
@@ -80,6 +80,91 @@ def pack_batch(
         # token attends to it (attention_mask 0).
         last = lengths[members[-1]]
         out["position_ids"][r, start:] = torch.arange(last, last + row_length - start) + position_offset
+    return out
+
+
+def _lay_out(
+    out: dict[str, torch.Tensor],
+    keys: Sequence[str],
+    source: dict[str, torch.Tensor],
+    row: int,
+    start: int,
+    index: int,
+    length: int,
+) -> None:
+    for key in keys:
+        out[key][row, start : start + length] = source[key][index, :length]
+
+
+def pack_seq2seq_batch(
+    batch: dict[str, torch.Tensor],
+    source_length: int,
+    target_length: int,
+    *,
+    pad_token_id: int,
+) -> dict[str, torch.Tensor]:
+    """Pack a padded encoder-decoder batch: several (source, target) pairs per row, each side kept apart.
+
+    batch: input_ids + attention_mask (b, s) and labels + decoder_input_ids (+ decoder_attention_mask)
+    (b, t), as DenoisingCollator or SpanCorruptionCollator return them. Pairs are placed first fit
+    where both the source row and the target row have room, in the same order on both sides, so
+    the k-th document of a source row belongs to the k-th of its target row. position_ids and
+    decoder_position_ids restart at 0 for every document: hf_ssl's BART and MASS read them as
+    block-diagonal self-attention on both sides and cross-attention from each target document to
+    its own source only, so every labelled logit equals the padded path's (tested).
+    """
+    needed = {"input_ids", "attention_mask", "labels", "decoder_input_ids"}
+    if not needed <= set(batch):
+        raise ValueError(f"pack_seq2seq_batch needs {sorted(needed)}; the batch has {sorted(batch)}")
+    sources = batch["attention_mask"].sum(-1).tolist()
+    target_mask = batch.get("decoder_attention_mask")
+    if target_mask is None:
+        target_mask = batch["labels"].ne(IGNORE_INDEX)
+    targets = target_mask.long().sum(-1).tolist()
+    for name, lengths, limit in (("source", sources, source_length), ("target", targets, target_length)):
+        if max(lengths) > limit:
+            raise ValueError(f"a {name} of {max(lengths)} tokens does not fit a packed row of {limit}")
+    rows: list[list[int]] = []
+    room: list[tuple[int, int]] = []
+    for index, (s_len, t_len) in enumerate(zip(sources, targets, strict=True)):
+        slot = next((r for r, (s, t) in enumerate(room) if s >= s_len and t >= t_len), None)
+        if slot is None:
+            rows.append([])
+            room.append((source_length, target_length))
+            slot = len(rows) - 1
+        rows[slot].append(index)
+        room[slot] = (room[slot][0] - s_len, room[slot][1] - t_len)
+    r = len(rows)
+    out = {
+        "input_ids": torch.full((r, source_length), pad_token_id, dtype=torch.long),
+        "attention_mask": torch.zeros(r, source_length, dtype=torch.long),
+        "position_ids": torch.zeros(r, source_length, dtype=torch.long),
+        "decoder_input_ids": torch.full((r, target_length), pad_token_id, dtype=torch.long),
+        "decoder_attention_mask": torch.zeros(r, target_length, dtype=torch.long),
+        "decoder_position_ids": torch.zeros(r, target_length, dtype=torch.long),
+        "labels": torch.full((r, target_length), IGNORE_INDEX, dtype=torch.long),
+    }
+    for row, members in enumerate(rows):
+        for lengths, ids, labels, mask, positions in (
+            (sources, "input_ids", None, "attention_mask", "position_ids"),
+            (
+                targets,
+                "decoder_input_ids",
+                "labels",
+                "decoder_attention_mask",
+                "decoder_position_ids",
+            ),
+        ):
+            start, width = 0, out[ids].shape[1]
+            for index in members:
+                n = lengths[index]
+                _lay_out(out, [ids] + ([labels] if labels else []), batch, row, start, index, n)
+                out[mask][row, start : start + n] = 1
+                out[positions][row, start : start + n] = torch.arange(n)
+                start += n
+            # The padding tail continues the last document's positions (see pack_batch).
+            last = lengths[members[-1]]
+            out[positions][row, start:] = torch.arange(last, last + width - start)
     return out
 
 

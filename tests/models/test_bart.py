@@ -227,3 +227,35 @@ def test_bart_learns_to_restore_text_from_the_denoising_collator():
         optimizer.zero_grad()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.parametrize("attn", ["eager", "sdpa"])
+def test_packed_pairs_give_the_padded_batchs_loss_and_logits(attn):
+    from hf_ssl.objectives import DenoisingCollator, pack_seq2seq_batch
+
+    model = hf_ssl.from_transformers(_theirs(dropout=0.0, attn=attn)).eval()
+    collator = DenoisingCollator(vocab_size=120, mask_token_id=4, full_stop_token_id=5, seed=0)
+    g = torch.Generator().manual_seed(3)
+    documents = [[0, *torch.randint(6, 120, (n,), generator=g).tolist(), 5, 2] for n in (12, 5, 9, 3, 7)]
+    padded = collator(documents)
+    packed = pack_seq2seq_batch(padded, 32, 32, pad_token_id=1)
+    assert packed["input_ids"].shape[0] < len(documents)  # several pairs share a row
+    with torch.no_grad():
+        padded_logits, packed_logits = model(**padded).logits, model(**packed).logits
+        torch.testing.assert_close(model(**packed).loss, model(**padded).loss, atol=1e-6, rtol=1e-6)
+    # Each packed target document (positions restart at 0) against its own padded row.
+    targets = [row[row != -100].tolist() for row in padded["labels"]]
+    found = 0
+    for row in range(packed["labels"].shape[0]):
+        for start in (packed["decoder_position_ids"][row] == 0).nonzero().flatten().tolist():
+            n = next(
+                i
+                for i, t in enumerate(targets)
+                if packed["labels"][row, start : start + len(t)].tolist() == t
+            )
+            length = len(targets[n])
+            torch.testing.assert_close(
+                packed_logits[row, start : start + length], padded_logits[n, :length], atol=1e-5, rtol=1e-5
+            )
+            found += 1
+    assert found == len(documents)

@@ -45,6 +45,7 @@ from ...heads import (
 )
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
+from ...layers.masks import sequence_ids_from_position_ids
 from ..validation import check_sequence
 from .configuration_bart import BartConfig
 
@@ -134,16 +135,21 @@ class BartEncoder(nn.Module):
         output_attentions: bool = False,
         output_hidden_states: bool = False,
         return_dict: bool = True,
+        position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> BaseModelOutput:
+        """position_ids (b, s) that restart inside a row mark packed documents: no attention across them."""
         batch, length = check_sequence("input_ids", input_ids, inputs_embeds, self.config.vocab_size)
         _check_length(length, self.config, "input")
         if attention_mask is not None and tuple(attention_mask.shape) != (batch, length):
             raise ValueError(
                 f"attention_mask has shape {tuple(attention_mask.shape)}; expected {(batch, length)}"
             )
-        hidden = self.embeddings(input_ids, inputs_embeds=inputs_embeds)  # (b, s, D)
-        mask = bidirectional_mask(self.config, hidden, attention_mask)
+        hidden = self.embeddings(
+            input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds
+        )  # (b, s, D)
+        documents = None if position_ids is None else sequence_ids_from_position_ids(position_ids)  # (b, s)
+        mask = bidirectional_mask(self.config, hidden, attention_mask, sequence_ids=documents)
         hidden, all_hidden, attentions, _ = self.encoder(
             hidden,
             mask,
@@ -175,8 +181,13 @@ class BartDecoder(nn.Module):
         use_cache: bool = False,
         output_attentions: bool = False,
         output_hidden_states: bool = False,
+        encoder_position_ids: torch.Tensor | None = None,
     ) -> BaseModelOutputWithPastAndCrossAttentions:
-        """input_ids (b, t) -> last_hidden_state (b, t, D). attention_mask (b, cached + t)."""
+        """input_ids (b, t) -> last_hidden_state (b, t, D). attention_mask (b, cached + t).
+
+        Packed rows: with `encoder_position_ids` (b, s) given, both sides' position ids number their
+        documents, and decoder document k attends only to itself and to encoder document k.
+        """
         batch, length = check_sequence("decoder_input_ids", input_ids, inputs_embeds, self.config.vocab_size)
         if use_cache and past_key_values is None:
             past_key_values = EncoderDecoderCache(
@@ -203,9 +214,24 @@ class BartDecoder(nn.Module):
             if isinstance(past_key_values, EncoderDecoderCache)
             else past_key_values
         )
-        self_mask = causal_mask(self.config, hidden, attention_mask, past_key_values=self_cache)
+        documents = memory_documents = None
+        if encoder_position_ids is not None:
+            if position_ids is None:
+                raise ValueError(
+                    "packed rows need decoder_position_ids as well as the encoder's position_ids"
+                )
+            documents = sequence_ids_from_position_ids(position_ids)  # (b, t)
+            memory_documents = sequence_ids_from_position_ids(encoder_position_ids)  # (b, s)
+        self_mask = causal_mask(
+            self.config, hidden, attention_mask, past_key_values=self_cache, sequence_ids=documents
+        )
         cross_mask = bidirectional_mask(
-            self.config, hidden, encoder_attention_mask, encoder_hidden_states=encoder_hidden_states
+            self.config,
+            hidden,
+            encoder_attention_mask,
+            encoder_hidden_states=encoder_hidden_states,
+            sequence_ids=documents,
+            memory_sequence_ids=memory_documents,
         )
         hidden, all_hidden, attentions, cross_attentions = self.decoder(
             hidden,
@@ -280,9 +306,13 @@ class BartModel(BartPreTrainedModel):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         cross_attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqModelOutput | tuple[Any, ...]:
         """input_ids (b, s), decoder_input_ids (b, t) -> last_hidden_state (b, t, D).
+
+        Packed rows (`hf_ssl.objectives.pack_seq2seq_batch`): position_ids and decoder_position_ids
+        restarting inside a row keep every document pair to itself.
 
         cross_attention_mask (b, s): which encoder positions the decoder may read (default: the
         attention_mask; MASS-unsupNMT also hides the encoder's [MASK] positions).
@@ -309,6 +339,7 @@ class BartModel(BartPreTrainedModel):
                 inputs_embeds,
                 output_attentions=output_attentions,
                 output_hidden_states=output_hidden_states,
+                position_ids=position_ids,
             )
         elif not isinstance(encoder_outputs, BaseModelOutput):
             encoder_outputs = BaseModelOutput(*encoder_outputs)
@@ -323,6 +354,7 @@ class BartModel(BartPreTrainedModel):
             use_cache=use_cache,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            encoder_position_ids=position_ids,
         )
         output = Seq2SeqModelOutput(
             last_hidden_state=decoder_out.last_hidden_state,
@@ -364,6 +396,7 @@ _MODEL_ARGS = (
     "output_attentions",
     "output_hidden_states",
     "cross_attention_mask",
+    "position_ids",
 )
 
 
@@ -419,6 +452,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
         cross_attention_mask: torch.Tensor | None = None,
+        position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqLMOutput | tuple[Any, ...]:
         """labels (b, t): the target text, -100 where no prediction is wanted."""
@@ -441,6 +475,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
             output_hidden_states,
             return_dict=True,
             cross_attention_mask=cross_attention_mask,
+            position_ids=position_ids,
         )
         hidden = out.last_hidden_state  # (b, t, D)
         if labels is not None:
