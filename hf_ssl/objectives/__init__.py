@@ -11,7 +11,7 @@ from hf_ssl.objectives.noise import (
     select_exact_count,
     select_whole_words,
 )
-from hf_ssl.objectives.packing import PackingCollator, pack_batch, pack_seq2seq_batch
+from hf_ssl.objectives.packing import PackingCollator, Seq2SeqPackingCollator, pack_batch, pack_seq2seq_batch
 from hf_ssl.objectives.sentence_pairs import (
     PAIR_LABEL_KEYS,
     SentencePairCollator,
@@ -53,6 +53,7 @@ __all__ = [
     "MaskedLMCollator",
     "PackingCollator",
     "SentencePairCollator",
+    "Seq2SeqPackingCollator",
     "apply_mask_replace",
     "batch_to_char_ids",
     "bert_num_to_predict",

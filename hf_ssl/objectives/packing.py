@@ -20,7 +20,7 @@ import torch
 
 from hf_ssl.constants import IGNORE_INDEX
 
-__all__ = ["PackingCollator", "pack_batch", "pack_seq2seq_batch"]
+__all__ = ["PackingCollator", "Seq2SeqPackingCollator", "pack_batch", "pack_seq2seq_batch"]
 
 # Token-aligned keys packed along with input_ids, and the value that pads each.
 _TOKEN_KEYS = {"input_ids": None, "labels": IGNORE_INDEX, "token_type_ids": 0}
@@ -116,6 +116,10 @@ def pack_seq2seq_batch(
     needed = {"input_ids", "attention_mask", "labels", "decoder_input_ids"}
     if not needed <= set(batch):
         raise ValueError(f"pack_seq2seq_batch needs {sorted(needed)}; the batch has {sorted(batch)}")
+    unsupported = sorted({"decoder_position_ids", "cross_attention_mask"} & set(batch))
+    if unsupported:
+        # MASS feeds the span at its original positions; packing renumbers positions from 0.
+        raise ValueError(f"cannot pack a batch with {unsupported}: packing renumbers the positions")
     sources = batch["attention_mask"].sum(-1).tolist()
     target_mask = batch.get("decoder_attention_mask")
     if target_mask is None:
@@ -187,4 +191,27 @@ class PackingCollator:
             self.row_length,
             pad_token_id=self.pad_token_id,
             position_offset=self.position_offset,
+        )
+
+
+@dataclass
+class Seq2SeqPackingCollator:
+    """Run an encoder-decoder `collator` (DenoisingCollator: BART), then pack its (source, target)
+    pairs into rows of `source_length` / `target_length` (see pack_seq2seq_batch). MASS batches,
+    whose decoder reads the span at its original positions, cannot be packed."""
+
+    collator: Callable[[Sequence[Any]], dict[str, torch.Tensor]]
+    source_length: int
+    target_length: int
+    pad_token_id: int
+
+    def __post_init__(self) -> None:
+        if self.source_length < 1 or self.target_length < 1:
+            raise ValueError(
+                f"source_length={self.source_length}, target_length={self.target_length}; expected >= 1"
+            )
+
+    def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
+        return pack_seq2seq_batch(
+            self.collator(features), self.source_length, self.target_length, pad_token_id=self.pad_token_id
         )

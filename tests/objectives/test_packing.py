@@ -7,7 +7,7 @@ import torch
 
 import hf_ssl
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives import MaskedLMCollator, PackingCollator, pack_batch
+from hf_ssl.objectives import MaskedLMCollator, PackingCollator, pack_batch, pack_seq2seq_batch
 
 VOCAB = 128
 
@@ -120,3 +120,25 @@ def test_packed_causal_lm_gives_the_padded_loss():
     expected = token_losses(model(**padded), padded)
     actual = token_losses(model(**packed), packed)
     torch.testing.assert_close(actual.sort().values, expected.sort().values, atol=1e-5, rtol=1e-5)
+
+
+def test_seq2seq_packing_keeps_pairs_aligned_and_refuses_what_it_cannot_pack():
+    from hf_ssl.objectives import DenoisingCollator, Seq2SeqPackingCollator
+
+    collator = DenoisingCollator(vocab_size=60, mask_token_id=4, full_stop_token_id=5, seed=0)
+    documents = [[0, *range(6, 6 + n), 5, 2] for n in (10, 3, 6, 2)]
+    padded = collator(documents)
+    packed = Seq2SeqPackingCollator(collator, 24, 24, pad_token_id=1)(documents)
+    assert packed["input_ids"].shape[0] < len(documents)
+    # Every labelled token survives, on rows whose document count matches on both sides.
+    assert int((packed["labels"] != -100).sum()) == int((padded["labels"] != -100).sum())
+    for row in range(packed["input_ids"].shape[0]):
+        source_docs = int(((packed["position_ids"][row] == 0) & (packed["attention_mask"][row] == 1)).sum())
+        target_docs = int(
+            ((packed["decoder_position_ids"][row] == 0) & (packed["decoder_attention_mask"][row] == 1)).sum()
+        )
+        assert source_docs == target_docs
+    with pytest.raises(ValueError, match=r"cannot pack a batch with \['decoder_position_ids'\]"):
+        pack_seq2seq_batch({**padded, "decoder_position_ids": padded["labels"]}, 24, 24, pad_token_id=1)
+    with pytest.raises(ValueError, match="does not fit a packed row of 8"):
+        pack_seq2seq_batch(padded, 8, 24, pad_token_id=1)
