@@ -25,6 +25,8 @@ from typing import Any
 
 import torch
 
+from hf_ssl.objectives._seq2seq import CollatorRNG
+
 __all__ = [
     "CBOWCollator",
     "context_windows",
@@ -152,8 +154,7 @@ class CBOWCollator:
     _negative_probabilities: torch.Tensor | None = field(init=False, repr=False, compare=False)
     _keep: torch.Tensor | None = field(init=False, repr=False, compare=False)
     _special: torch.Tensor = field(init=False, repr=False, compare=False)
-    _generator: torch.Generator = field(init=False, repr=False, compare=False)
-    _worker_seed: int | None = field(default=None, init=False, repr=False, compare=False)
+    _generator: CollatorRNG = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         counts = torch.as_tensor(self.counts)
@@ -188,11 +189,7 @@ class CBOWCollator:
                     f"subsample_threshold must be None or a float in (0, 1), got {self.subsample_threshold!r}"
                 )
             self._keep = subsample_keep_probability(self._counts, self.subsample_threshold)
-        self._generator = torch.Generator()
-        if self.seed is None:
-            self._generator.seed()
-        else:
-            self._generator.manual_seed(self.seed)
+        self._generator = CollatorRNG(self.seed)
 
     @property
     def vocab_size(self) -> int:
@@ -212,14 +209,9 @@ class CBOWCollator:
         return cls(**params)
 
     def _rng(self) -> torch.Generator:
-        info = torch.utils.data.get_worker_info()
-        if info is not None and info.seed != self._worker_seed:
-            # Each DataLoader worker holds a copy of this collator: reseed it from the worker's seed,
-            # or every worker would draw the same windows and negatives.
-            self._worker_seed = info.seed
-            mixed = info.seed if self.seed is None else self.seed * 1_000_003 + info.seed
-            self._generator.manual_seed(mixed % (2**63))
-        return self._generator
+        # The shared stream: reseeded per DataLoader worker and per distributed rank, so workers and
+        # DDP ranks draw different windows and negatives from one seed (hf_ssl.objectives._seq2seq).
+        return self._generator.get()
 
     def _document(self, feature: Any, index: int) -> torch.Tensor:
         if isinstance(feature, dict):
