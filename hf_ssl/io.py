@@ -243,10 +243,9 @@ class AtomicSaveMixin:
                 card = ModelCard.load(readme) if readme.is_file() else None
             if card is None:
                 card = create_and_tag_model_card(repo_id, tags, token=token)
-            for tag in tags or []:
-                card.data.tags = [*(card.data.tags or [])]
-                if tag not in card.data.tags:
-                    card.data.tags.append(tag)
+            if tags:
+                card_tags = list(card.data.tags or [])
+                card.data.tags = card_tags + [tag for tag in tags if tag not in card_tags]
             card.save(readme)
             return self._upload_modified_files(  # type: ignore[attr-defined]
                 tmp_dir,

@@ -32,7 +32,7 @@ LIBRARY_TAG = "hf_ssl"
 CARD_FILENAME = "README.md"
 _TEMPLATE_DIR = "model_cards"
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-_PLACEHOLDERS = ("model_name", "training_data", "evaluation")
+HELD_OUT_SPLIT = "held-out"  # the model-index split (and dataset, if none is named) of run metrics
 DEFAULT_TRAINING_DATA = (
     "Not recorded with this checkpoint (the card was written by `save_pretrained`); add the corpus, "
     "tokenizer and optimisation settings here."
@@ -173,14 +173,14 @@ def render_model_card(
             raise TypeError(f"{name} must be a markdown string, got {type(text).__name__}")
 
     task_type, task_name = FAMILY_TASKS.get(family, ("other", "Pretraining"))
-    eval_dataset = dataset_list[0] if dataset_list else "held-out"
+    eval_dataset = dataset_list[0] if dataset_list else HELD_OUT_SPLIT
     eval_results = [
         EvalResult(
             task_type=task_type,
             task_name=task_name,
             dataset_type=eval_dataset,
             dataset_name=eval_dataset,
-            dataset_split="held-out",
+            dataset_split=HELD_OUT_SPLIT,
             metric_type=_METRIC_NAMES.get(key, (key.removeprefix("eval_"), key))[0],
             metric_name=_METRIC_NAMES.get(key, (key, key))[1],
             metric_value=value,
