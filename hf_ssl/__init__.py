@@ -210,6 +210,10 @@ def _register() -> None:
 
     if write_remote_code not in SAVE_HOOKS:
         SAVE_HOOKS.append(write_remote_code)
+    from .hub import write_model_card
+
+    if write_model_card not in SAVE_HOOKS:
+        SAVE_HOOKS.append(write_model_card)
     for config_class, heads in AUTO_CLASSES.items():
         AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
         for auto_class, model_class in heads.items():

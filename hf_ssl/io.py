@@ -151,6 +151,8 @@ _PUSH_ONLY_KWARGS = (
     "tags",
 )
 _WEIGHT_FILES = ("model.safetensors", "model-", "model.safetensors.index.json", "pytorch_model")
+# Written by a save hook only when absent: a README.md already in the target is the user's card.
+_KEPT_IF_PRESENT = ("README.md",)
 
 
 class AtomicSaveMixin:
@@ -160,7 +162,8 @@ class AtomicSaveMixin:
     first; then the old config.json is removed (the directory stops loading), stale weight files go,
     the new weights move in, and config.json moves in last. At every instant the directory holds
     either the old checkpoint, no loadable checkpoint, or the new one. Other files (a tokenizer, a
-    model card) are left alone. `push_to_hub=True` saves this way, then pushes with `push_to_hub`.
+    model card) are left alone; a README.md already there is never replaced by the hooks' card.
+    `push_to_hub=True` saves this way, then pushes with `push_to_hub`.
     """
 
     def save_pretrained(
@@ -195,6 +198,8 @@ class AtomicSaveMixin:
                 if old.is_file() and old.name.startswith(_WEIGHT_FILES) and old.name not in written:
                     old.unlink()
             for name in written:
+                if name in _KEPT_IF_PRESENT and (target / name).exists():
+                    continue
                 if name != "config.json":
                     (staging / name).replace(target / name)
             if "config.json" in written:
@@ -202,3 +207,53 @@ class AtomicSaveMixin:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return result
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        *,
+        commit_message: str | None = None,
+        commit_description: str | None = None,
+        private: bool | None = None,
+        token: bool | str | None = None,
+        revision: str | None = None,
+        create_pr: bool = False,
+        max_shard_size: int | str | None = "50GB",
+        tags: list[str] | None = None,
+    ) -> object:
+        """transformers' `push_to_hub` (same arguments), but the README is hf_ssl's model card.
+
+        transformers (utils/hub.py, PushToHubMixin.push_to_hub) saves into a temporary directory and
+        then overwrites README.md with its generic card. Here a card already in the repository (the
+        user's) is kept, as transformers does; otherwise the card the save hooks wrote is uploaded.
+        `tags` are added to whichever card is pushed.
+        """
+        from huggingface_hub import ModelCard
+        from huggingface_hub.errors import EntryNotFoundError
+        from transformers.utils.hub import create_and_tag_model_card, hf_api
+
+        repo_id = hf_api().create_repo(repo_id, private=private, token=token, exist_ok=True).repo_id
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            self.save_pretrained(tmp_dir, max_shard_size=max_shard_size)
+            readme = Path(tmp_dir) / "README.md"
+            try:
+                card = ModelCard.load(repo_id, token=token)
+            except EntryNotFoundError:
+                # No card in the repo: ours, or transformers' generic one if no hook wrote a card.
+                card = ModelCard.load(readme) if readme.is_file() else None
+            if card is None:
+                card = create_and_tag_model_card(repo_id, tags, token=token)
+            if tags:
+                card_tags = list(card.data.tags or [])
+                card.data.tags = card_tags + [tag for tag in tags if tag not in card_tags]
+            card.save(readme)
+            return self._upload_modified_files(  # type: ignore[attr-defined]
+                tmp_dir,
+                repo_id,
+                files_timestamps={},
+                commit_message=commit_message,
+                token=token,
+                create_pr=create_pr,
+                revision=revision,
+                commit_description=commit_description,
+            )

@@ -36,6 +36,7 @@ from .data.tokenizers import (
     train_t5_tokenizer,
     train_wordpiece_tokenizer,
 )
+from .hub.model_card import CARD_FILENAME, render_model_card
 from .io import atomic_directory
 from .models.electra import ElectraForPreTraining
 from .models.gpt import GPTPreTrainedModel
@@ -63,6 +64,7 @@ TOKENIZERS = {
     "t5": train_t5_tokenizer,
     "prefix-lm": train_gpt2_tokenizer,
 }
+DEFAULT_CORPUS_NAME = "moby-dick"  # the card's dataset name for the embedded corpus
 
 
 @dataclass
@@ -179,6 +181,8 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     if not trainer.is_world_process_zero():
         return metrics  # under torchrun every rank gets here; two writers would race for the directory
     with atomic_directory(settings.output) as staging:
+        # Written first: save_pretrained keeps a README.md that exists instead of its metric-less card.
+        _pretrain_card(model, settings, metrics, len(eval_set)).save(staging / CARD_FILENAME)
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -191,6 +195,41 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
             tokenizer.save_pretrained(staging / "discriminator")
     logger.info("wrote %s (eval loss %.3f)", settings.output, metrics["eval_loss"])
     return metrics
+
+
+def _pretrain_card(
+    model: Any, settings: PretrainSettings, metrics: dict[str, Any], eval_examples: int
+) -> Any:
+    """The model card of a pretraining run: its corpus, settings and held-out metrics."""
+    corpus = Path(settings.corpus).name if settings.corpus else DEFAULT_CORPUS_NAME
+    source = (
+        f"`{corpus}`"
+        if settings.corpus
+        else "the *Moby-Dick* corpus embedded in hf_ssl (hf_ssl/data/corpora), one document per paragraph"
+    )
+    training_data = (
+        f"Pretrained from scratch with `hf-ssl pretrain` on {source}; "
+        f"{settings.eval_fraction:.0%} of the documents held out for evaluation "
+        f"({metrics['train_examples']} training and {eval_examples} held-out examples). "
+        f"A {TOKENIZERS[settings.model].__name__.removeprefix('train_').removesuffix('_tokenizer')} "
+        f"tokenizer trained on the same documents ({model.config.vocab_size} tokens).\n\n"
+        "| setting | value |\n|---|---|\n"
+        f"| preset | `{settings.model}-{settings.preset}` ({metrics['parameters'] / 1e6:.2f}M parameters) |\n"
+        f"| sequence length | {settings.seq_len} |\n"
+        f"| batch size | {settings.batch_size} |\n"
+        f"| steps | {settings.steps} |\n"
+        f"| peak learning rate | {settings.learning_rate:g} (AdamW, 6% warm-up, linear decay) |\n"
+        f"| seed | {settings.seed} |\n"
+        f"| final training loss | {metrics['train_loss']:.4g} |\n"
+        f"| unigram entropy of the corpus (nats) | {metrics['unigram_entropy']:.4g} |"
+    )
+    return render_model_card(
+        model,
+        model_name=Path(settings.output).name,
+        training_data=training_data,
+        metrics={k: metrics[k] for k in ("eval_loss", "eval_perplexity_bound")},
+        datasets=[corpus],
+    )
 
 
 def _unigram_entropy(docs: list[list[list[int]]]) -> float:
