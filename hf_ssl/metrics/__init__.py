@@ -9,6 +9,7 @@ from .scores import (
     GLUE_TASK_METRICS,
     accuracy,
     f1,
+    glue_average,
     glue_scores,
     matthews_correlation,
     pearson,
@@ -17,17 +18,20 @@ from .scores import (
     squad_scores,
 )
 from .tagging import compute_tagging_metrics, entity_scores, extract_entities
-from .trainer import compute_classification_metrics
+from .trainer import compute_classification_metrics, compute_lm_metrics, compute_span_metrics
 
 __all__ = [
     "GLUE_TASK_METRICS",
     "METRICS",
     "accuracy",
     "compute_classification_metrics",
+    "compute_lm_metrics",
+    "compute_span_metrics",
     "compute_tagging_metrics",
     "entity_scores",
     "extract_entities",
     "f1",
+    "glue_average",
     "glue_scores",
     "load",
     "matthews_correlation",

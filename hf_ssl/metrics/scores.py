@@ -22,6 +22,7 @@ __all__ = [
     "GLUE_TASK_METRICS",
     "accuracy",
     "f1",
+    "glue_average",
     "glue_scores",
     "matthews_correlation",
     "pearson",
@@ -172,3 +173,15 @@ def squad_scores(predictions: Sequence[str], references: Sequence[Sequence[str]]
         exact.append(max(float(_normalize_answer(prediction) == _normalize_answer(g)) for g in golds))
         token_f1.append(max(_token_f1(prediction, g) for g in golds))
     return {"exact_match": 100 * float(np.mean(exact)), "f1": 100 * float(np.mean(token_f1))}
+
+
+def glue_average(task_scores: dict[str, dict[str, float] | float]) -> float:
+    """The GLUE score: the mean over tasks of each task's score (the mean of its own metrics, as the
+    leaderboard averages MRPC's F1 and accuracy, STS-B's two correlations, ...)."""
+    if not task_scores:
+        raise ValueError("no task scores to average: expected {task: glue_scores(...)} for at least one task")
+    unknown = sorted(set(task_scores) - set(GLUE_TASK_METRICS))
+    if unknown:
+        raise ValueError(f"unknown GLUE task(s) {unknown}; expected some of {sorted(GLUE_TASK_METRICS)}")
+    values = [v["score"] if isinstance(v, dict) else float(v) for v in task_scores.values()]
+    return float(np.mean(values))

@@ -135,3 +135,30 @@ def test_trainer_hook_scores_logits_and_regression_outputs():
         SimpleNamespace(predictions=logits, label_ids=np.array([0, 1, 1]))
     )
     assert set(mrpc) == {"accuracy", "f1", "score"}
+
+
+def test_glue_average_is_the_mean_of_task_scores():
+    mrpc = metrics.glue_scores("mrpc", [1, 1, 0, 0], [1, 0, 0, 0])
+    assert metrics.glue_average({"mrpc": mrpc, "sst2": 0.5}) == pytest.approx((mrpc["score"] + 0.5) / 2)
+    with pytest.raises(ValueError, match=r"unknown GLUE task\(s\) \['squad'\]"):
+        metrics.glue_average({"squad": 1.0})
+
+
+def test_span_metrics_score_exact_and_overlapping_spans():
+    start_logits = np.array([[0, 9, 0, 0, 0], [0, 0, 9, 0, 0], [9, 0, 0, 0, 0]], dtype=float)
+    end_logits = np.array([[0, 0, 9, 0, 0], [0, 0, 0, 0, 9], [0, 0, 0, 9, 0]], dtype=float)
+    gold = (np.array([1, 2, 2]), np.array([2, 3, 2]))
+    result = metrics.compute_span_metrics()(
+        SimpleNamespace(predictions=(start_logits, end_logits), label_ids=gold)
+    )
+    # exact, then [2,4] vs [2,3] (P 2/3, R 1 -> 0.8), then [0,3] vs [2,2] (P 1/4, R 1 -> 0.4)
+    assert result["exact_match"] == pytest.approx(100 / 3)
+    assert result["f1"] == pytest.approx(100 * (1 + 0.8 + 0.4) / 3)
+
+
+def test_lm_metrics_count_labelled_positions_and_shift_for_causal_models():
+    logits = np.eye(4)[[[1, 2, 3, 0]]]  # position i predicts token (i + 1) % 4
+    labels = np.array([[0, 1, 2, -100]])
+    masked = metrics.compute_lm_metrics()(SimpleNamespace(predictions=logits, label_ids=labels))
+    causal = metrics.compute_lm_metrics(shifted=True)(SimpleNamespace(predictions=logits, label_ids=labels))
+    assert masked["token_accuracy"] == 0.0 and causal["token_accuracy"] == 1.0
