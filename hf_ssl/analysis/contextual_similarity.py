@@ -38,10 +38,12 @@ def _word_span(sentence: str, word: str) -> tuple[int, int]:
     return match.span()
 
 
-def _encode(tokenizer: Any, sentences: Sequence[str]) -> dict[str, torch.Tensor]:
+def _encode(tokenizer: Any, sentences: Sequence[str], truncation: bool = False) -> dict[str, torch.Tensor]:
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError(f"a fast tokenizer is needed for character offsets, got {type(tokenizer).__name__}")
-    return tokenizer(list(sentences), padding=True, return_offsets_mapping=True, return_tensors="pt")
+    return tokenizer(
+        list(sentences), padding=True, truncation=truncation, return_offsets_mapping=True, return_tensors="pt"
+    )
 
 
 @torch.no_grad()
@@ -76,8 +78,11 @@ def target_vectors(model: Any, tokenizer: Any, sentences: Sequence[str], word: s
 
 
 def layer_means(model: Any, tokenizer: Any, sentences: Sequence[str]) -> torch.Tensor:
-    """The (L+1, H) mean hidden state over every non-special token of `sentences`, for mean-centring."""
-    batch = _encode(tokenizer, sentences)
+    """The (L+1, H) mean hidden state over every non-special token of `sentences`, for mean-centring.
+
+    Sentences longer than the tokenizer's `model_max_length` are truncated to it.
+    """
+    batch = _encode(tokenizer, sentences, truncation=True)
     offsets = batch.pop("offset_mapping")  # (n, t, 2)
     real = offsets[..., 1] > offsets[..., 0]  # (n, t); specials and padding have empty offsets
     states = _hidden_states(model, batch)  # (L+1, n, t, H)
