@@ -1,5 +1,14 @@
 """Analyses of trained models and of training: in-context learning, static vectors, embryology."""
 
+from .contextual_similarity import (
+    layer_means,
+    nearest_neighbour_accuracy,
+    plot_similarity,
+    sense_gap,
+    similarity_matrix,
+    static_target_vectors,
+    target_vectors,
+)
 from .embryology import MaskedTokenAccuracyCallback, frequency_bands, grouped_accuracy
 from .in_context import PromptFormat, build_prompt, few_shot_accuracy, score_candidates
 from .static_vectors import analogy, nearest_neighbours, word_vectors
@@ -12,7 +21,14 @@ __all__ = [
     "few_shot_accuracy",
     "frequency_bands",
     "grouped_accuracy",
+    "layer_means",
+    "nearest_neighbour_accuracy",
     "nearest_neighbours",
+    "plot_similarity",
     "score_candidates",
+    "sense_gap",
+    "similarity_matrix",
+    "static_target_vectors",
+    "target_vectors",
     "word_vectors",
 ]
