@@ -106,3 +106,10 @@ def test_step_ratio_is_the_first_eval_reaching_scratchs_final_dev_loss():
     scratch = {"steps": 10, "dev_curve": [{"step": 5, "dev_loss": 1.2}, {"step": 10, "dev_loss": 0.9}]}
     assert repro.step_ratio(pretrained, scratch) == 0.5
     assert repro.step_ratio(scratch, pretrained) is None
+
+
+def test_markdown_table_has_one_row_per_labelled_size(smoke):
+    result, _ = smoke
+    rows = repro.markdown_table(result).splitlines()
+    assert len(rows) == 2 + len(repro.SMOKE.train_sizes)
+    assert rows[2].startswith(f"| {repro.SMOKE.train_sizes[0]} |")
