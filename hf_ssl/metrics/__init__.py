@@ -13,6 +13,7 @@ from .scores import (
     matthews_correlation,
     pearson,
     perplexity,
+    rouge_scores,
     spearman,
     squad_scores,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "matthews_correlation",
     "pearson",
     "perplexity",
+    "rouge_scores",
     "spearman",
     "squad_scores",
 ]
