@@ -29,7 +29,12 @@ AUTO_CLASS_FOR = {
 }
 FIXTURES = Path(__file__).parents[1] / "data" / "fixtures"
 # Extra arguments that keep a smoke run offline and small (the default data is downloaded once).
-EXTRA_ARGS = {"finetune_pos_tagging": ["--data", str(FIXTURES / "tiny.conll"), "--tag-column", "1"]}
+EXTRA_ARGS = {
+    "finetune_pos_tagging": ["--data", str(FIXTURES / "tiny.conll"), "--tag-column", "1"],
+    "finetune_nli": ["--pairs", "400"],
+    "finetune_extractive_qa": ["--examples", "200"],
+    "finetune_summarization": ["--paragraphs", "200", "--decode", "4", "--beams", "2"],
+}
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
