@@ -98,6 +98,19 @@ def read_squad(path: str, limit: int) -> list[dict[str, Any]]:
     return rows[:limit]
 
 
+def answer_token_span(
+    offsets: list[tuple[int, int]], sequence_ids: list[int | None], answer_start: int, answer: str
+) -> tuple[int, int]:
+    """First and last token (inclusive) of the answer's characters, or (0, 0): [CLS] when cut off."""
+    first, last = answer_start, answer_start + len(answer)  # last: exclusive character end
+    context = [t for t, s in enumerate(sequence_ids) if s == CONTEXT_SEGMENT]
+    if not (offsets[context[0]][0] <= first and offsets[context[-1]][1] >= last):
+        return 0, 0
+    start = next(t for t in context if offsets[t][1] > first)
+    end = next(t for t in reversed(context) if offsets[t][0] < last)
+    return start, end
+
+
 def best_span(start: np.ndarray, end: np.ndarray, offsets: list[Any], context: str) -> str:
     """The highest-scoring span inside the context, at most MAX_ANSWER_TOKENS long."""
     best, answer = -np.inf, ""
@@ -147,14 +160,10 @@ def main() -> None:
         encoding = encode(batch)
         encoding["start_positions"], encoding["end_positions"] = [], []
         for index, offsets in enumerate(encoding.pop("offset_mapping")):
-            first = batch["answers"][index]["answer_start"][0]
-            last = first + len(batch["answers"][index]["text"][0])  # exclusive character end
-            start = end = 0  # [CLS]: the answer was cut off with the end of the context
-            sequence = encoding.sequence_ids(index)
-            context = [t for t, s in enumerate(sequence) if s == CONTEXT_SEGMENT]
-            if offsets[context[0]][0] <= first and offsets[context[-1]][1] >= last:
-                start = next(t for t in context if offsets[t][1] > first)
-                end = next(t for t in reversed(context) if offsets[t][0] < last)
+            answers = batch["answers"][index]
+            start, end = answer_token_span(
+                offsets, encoding.sequence_ids(index), answers["answer_start"][0], answers["text"][0]
+            )
             encoding["start_positions"].append(start)
             encoding["end_positions"].append(end)
         return encoding
