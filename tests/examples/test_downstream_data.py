@@ -64,13 +64,21 @@ def test_best_span_never_leaves_the_context_and_respects_the_length_limit():
     assert best_span(start, end, offsets, context) == "def"
 
 
-def test_next_sentence_pairs_are_real_successors_or_come_from_another_paragraph():
-    rows = example("finetune_nli")["next_sentence_pairs"](DOCUMENTS, limit=100, seed=0)
+def test_constructed_pairs_are_shortened_copies_successors_or_from_another_paragraph():
+    rows = example("finetune_nli")["sentence_pairs"](DOCUMENTS, limit=100, seed=0)
     successors = {(doc[i], doc[i + 1]) for doc in DOCUMENTS for i in range(len(doc) - 1)}
     home = {sentence: n for n, doc in enumerate(DOCUMENTS) for sentence in doc}
-    assert {row["label"] for row in rows} <= {"next", "random"}
+    assert {row["label"] for row in rows} == {"shortened", "follows", "unrelated"}
     for row in rows:
-        if row["label"] == "next":
+        premise, hypothesis = row["premise"].split(), row["hypothesis"].split()
+        if row["label"] == "shortened":
+            assert len(hypothesis) < len(premise)
+            # One contiguous run was removed: what is left is a prefix plus a suffix of A.
+            assert any(
+                hypothesis == premise[:k] + premise[len(premise) - len(hypothesis) + k :]
+                for k in range(len(hypothesis) + 1)
+            )
+        elif row["label"] == "follows":
             assert (row["premise"], row["hypothesis"]) in successors
         else:
             assert home[row["premise"]] != home[row["hypothesis"]]
