@@ -7,9 +7,12 @@ shifted right inside the model); `generate` with beam search decodes it.
 
 Data (no download): paragraphs of the embedded corpus with two sentences or more; the target is the
 first sentence. This is the "lead" summary that news summarisation uses as its baseline (See et al.
-2017 §6), turned into a task: the model must learn to copy and to stop at the sentence's end. A
-tiny model trained for a few hundred steps gets part of the way; the lead-20-words baseline (the
-paragraph's first 20 words) is printed next to it for scale.
+2017 §6), turned into a task: the model must learn to copy and to stop at the sentence's end. The
+lead-20-words baseline (the paragraph's first 20 words) is printed next to it for scale.
+Measured on 2 shared CPU cores (1,500 steps, 5 min): ROUGE 0.00 against the baseline's 0.70. The
+tiny model from scratch learnt the summaries' language-model prior (one sentence for every input)
+but not yet to copy through cross-attention: a demonstration of the pipeline (tokenize, Trainer,
+beam search, ROUGE), not of a result; start from a denoising-pretrained BART for a real one.
 Scores: ROUGE-1/2/L F1 (Lin 2004) from hf_ssl.metrics.load("rouge"), offline.
 """
 
