@@ -14,6 +14,7 @@ from .scores import (
     matthews_correlation,
     pearson,
     perplexity,
+    rouge_scores,
     spearman,
     squad_scores,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "matthews_correlation",
     "pearson",
     "perplexity",
+    "rouge_scores",
     "spearman",
     "squad_scores",
 ]

@@ -133,6 +133,14 @@ class Perplexity(_Metric):
         return {"perplexity": scores.perplexity(sum(losses) / len(losses))}
 
 
+class Rouge(_Metric):
+    description = "ROUGE-1, ROUGE-2 and ROUGE-L F1 (Lin 2004), lower-cased alphanumeric tokens, no stemming."
+    prediction_feature = reference_feature = datasets.Value("string")
+
+    def _compute(self, predictions: Any, references: Any) -> dict[str, float]:
+        return scores.rouge_scores(predictions, references)
+
+
 METRICS: dict[str, type[_Metric]] = {
     "accuracy": Accuracy,
     "f1": F1,
@@ -143,6 +151,7 @@ METRICS: dict[str, type[_Metric]] = {
     "squad": Squad,
     "seqeval": Seqeval,
     "perplexity": Perplexity,
+    "rouge": Rouge,
 }
 
 

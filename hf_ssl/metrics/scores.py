@@ -4,7 +4,10 @@ GLUE (Wang et al. 2019, Table 1): accuracy; F1 of the positive class (MRPC, QQP)
 correlation (CoLA); Pearson and Spearman correlations (STS-B). SQuAD v1.1 (Rajpurkar et al. 2016):
 exact match and token F1 after the official script's answer normalisation (lower case, no
 punctuation, no articles, single spaces), maximised over the gold answers. Perplexity: exp of the
-mean token negative log-likelihood. Tests check each against scikit-learn / scipy or hand values.
+mean token negative log-likelihood. ROUGE (Lin 2004, §2 ROUGE-N and §3.1 sentence-level ROUGE-L):
+F1 of clipped n-gram overlap and of the longest common subsequence, over lower-cased alphanumeric
+tokens as google-research/rouge's default tokenizer makes them (no stemming), maximised over an
+example's references and averaged. Tests check each against scikit-learn / scipy or hand values.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ __all__ = [
     "matthews_correlation",
     "pearson",
     "perplexity",
+    "rouge_scores",
     "spearman",
     "squad_scores",
 ]
@@ -185,3 +189,68 @@ def glue_average(task_scores: dict[str, dict[str, float] | float]) -> float:
         raise ValueError(f"unknown GLUE task(s) {unknown}; expected some of {sorted(GLUE_TASK_METRICS)}")
     values = [v["score"] if isinstance(v, dict) else float(v) for v in task_scores.values()]
     return float(np.mean(values))
+
+
+_ROUGE_TOKEN = re.compile(r"[a-z0-9]+")
+ROUGE_KEYS = ("rouge1", "rouge2", "rougeL")
+
+
+def _rouge_tokens(text: str) -> list[str]:
+    return _ROUGE_TOKEN.findall(text.lower())
+
+
+def _f_measure(overlap: int, predicted: int, gold: int) -> float:
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / predicted, overlap / gold
+    return 2 * precision * recall / (precision + recall)
+
+
+def _ngram_f1(predicted: list[str], gold: list[str], n: int) -> float:
+    def grams(tokens: list[str]) -> Counter[tuple[str, ...]]:
+        return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+
+    ours, theirs = grams(predicted), grams(gold)
+    return _f_measure(sum((ours & theirs).values()), sum(ours.values()), sum(theirs.values()))
+
+
+def _lcs_length(a: list[str], b: list[str]) -> int:
+    row = [0] * (len(b) + 1)  # one row of the classic dynamic programme: O(len(b)) memory
+    for token in a:
+        diagonal = 0
+        for j, other in enumerate(b, start=1):
+            diagonal, row[j] = row[j], diagonal + 1 if token == other else max(row[j], row[j - 1])
+    return row[-1]
+
+
+def _rouge_pair(predicted: list[str], gold: list[str]) -> dict[str, float]:
+    return {
+        "rouge1": _ngram_f1(predicted, gold, 1),
+        "rouge2": _ngram_f1(predicted, gold, 2),
+        "rougeL": _f_measure(_lcs_length(predicted, gold), len(predicted), len(gold)),
+    }
+
+
+def rouge_scores(predictions: Sequence[str], references: Sequence[str | Sequence[str]]) -> dict[str, float]:
+    """Mean ROUGE-1, ROUGE-2 and ROUGE-L F1 (fractions in [0, 1], as `evaluate`'s rouge reports them).
+
+    references: one string per prediction, or a list of strings (the best-matching one counts).
+    """
+    if len(predictions) != len(references):
+        raise ValueError(
+            f"{len(predictions)} predictions for {len(references)} references; expected one each"
+        )
+    if not predictions:
+        raise ValueError("no predictions to score: expected at least one")
+    totals = dict.fromkeys(ROUGE_KEYS, 0.0)
+    for index, (prediction, golds) in enumerate(zip(predictions, references, strict=True)):
+        golds = [golds] if isinstance(golds, str) else list(golds)
+        if not golds or not all(isinstance(g, str) for g in golds):
+            raise ValueError(
+                f"references[{index}] must be a string or a non-empty list of strings, got {golds!r}"
+            )
+        ours = _rouge_tokens(prediction)
+        per_reference = [_rouge_pair(ours, _rouge_tokens(gold)) for gold in golds]
+        for key in ROUGE_KEYS:
+            totals[key] += max(scores[key] for scores in per_reference)
+    return {key: total / len(predictions) for key, total in totals.items()}
