@@ -549,7 +549,10 @@ def run(tier_name: str, seeds: int, output: Path) -> dict[str, Any]:
             if summary["gap_minilm"] >= THRESHOLD_GAP_OVER_RANDOM and summary["nn_minilm"] >= THRESHOLD_NN
             else "does not meet the thresholds"
         )
-    (output / "word_senses.json").write_text(json.dumps(result, indent=1))
+    # Written aside and renamed: an interrupted run never leaves a half-written result file.
+    partial = output / "word_senses.json.partial"
+    partial.write_text(json.dumps(result, indent=1))
+    partial.replace(output / "word_senses.json")
     plot(result, output / "word_senses.png")
     return result
 

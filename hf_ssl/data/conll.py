@@ -71,7 +71,10 @@ def write_conll(path: str | os.PathLike[str], sentences: Iterable[Mapping[str, S
         if any(not token or any(c.isspace() for c in token) for token in tokens):
             raise ValueError(f"sentence {index} has an empty token or one with whitespace: {tokens}")
         lines += [f"{token} {tag}" for token, tag in zip(tokens, tags, strict=True)] + [""]
-    Path(path).write_text("\n".join(lines), encoding="utf-8")
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")  # written aside, renamed when complete
+    partial.write_text("\n".join(lines), encoding="utf-8")
+    partial.replace(target)
 
 
 def label_names(sentences: Iterable[Mapping[str, Sequence[str]]]) -> list[str]:
