@@ -16,15 +16,21 @@ from hf_ssl.data.tokenizers import (
     train_word_level_tokenizer,
     train_wordpiece_tokenizer,
 )
+from hf_ssl.data.wordnet import SenseOccurrence, Synset, find_wordnet, read_wordnet, sense_occurrences
 
 __all__ = [
     "Document",
+    "SenseOccurrence",
+    "Synset",
     "default_corpus_titles",
+    "find_wordnet",
     "iter_texts",
     "label_names",
     "load_default_corpus",
     "read_conll",
     "read_documents",
+    "read_wordnet",
+    "sense_occurrences",
     "split_sentences",
     "tokenize_and_align",
     "train_byte_level_bpe_tokenizer",
