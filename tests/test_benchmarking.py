@@ -46,7 +46,11 @@ def tiny_models(monkeypatch):
             0,
         ),
     )
-    monkeypatch.setattr(benchmarking, "collator_throughput", lambda rounds, examples: (2.0, 1.0))
+    monkeypatch.setattr(
+        benchmarking,
+        "collator_throughput",
+        lambda rounds, examples, tensors=False: (4.0 if tensors else 2.0, 1.0),
+    )
     monkeypatch.setattr(benchmarking, "causal_collator_throughput", lambda rounds, examples: (3.0, 1.0))
 
 
@@ -58,6 +62,9 @@ def test_benchmark_reports_every_ratio(tiny_models, name):
     # MLM and causal models compare their collators; encoder-decoders' have no transformers twin.
     assert ("collator_ratio" in result) == (name != "bart-test")
     assert ("wwm_collator_ratio" in result) == (name == "bert-test")
+    if name == "bert-test":  # list rows and tensor rows are measured and reported apart
+        assert (result["collator_ratio"], result["collator_ratio_tensor_rows"]) == (2.0, 4.0)
+        assert "2.0x / 4.0x" in benchmarking.markdown_table([result])
     assert 0.0 <= result["padding_waste"] < 1.0
     assert result["saved_activation_bytes"]["hf_ssl"] > 0
 

@@ -52,31 +52,56 @@ def _check_probability(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
 
 
-def _row_to_list(row: Any, key: str, index: int) -> list:
+def _row_values(row: Any, key: str, index: int) -> list | torch.Tensor:
+    """A row as given: a list, or a 1-D integer tensor kept as is (stacked later without a trip
+    through Python ints; a tensor of ``word_ids`` marks tokens in no word with -1); other sequences
+    become lists."""
     if type(row) is list:
         return row
     if isinstance(row, torch.Tensor):
         if row.dim() != 1:
             raise ValueError(f"feature {index} {key!r} must be 1-D, got shape {tuple(row.shape)}")
-        return row.tolist()
+        if row.is_floating_point() or row.is_complex():
+            raise TypeError(f"feature {index} {key!r} must hold integers, got dtype {row.dtype}")
+        return row
     if isinstance(row, str | bytes) or not isinstance(row, Sequence):
         raise TypeError(f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row)}")
     return list(row)
 
 
-def _pad(rows: list[list], length: int, valid: torch.Tensor, pad_value: int, key: str) -> torch.Tensor:
+def _row_length(row: list | torch.Tensor) -> int:
+    # A tensor's len() goes through Python-level torch code; its shape does not.
+    return row.shape[0] if type(row) is torch.Tensor else len(row)
+
+
+def _pad(
+    rows: list[list] | list[torch.Tensor],
+    length: int,
+    valid: torch.Tensor | None,
+    pad_value: int,
+    key: str,
+) -> torch.Tensor:
     """Right-pad ``rows`` into a (b, length) LongTensor from one flat buffer.
 
-    ``numpy.fromiter`` reads Python ints about 3x faster than ``torch.tensor`` does, and the
-    conversion dominates a collator's time on list inputs.
+    Tensor rows are concatenated as they are. For lists, ``numpy.fromiter`` reads Python ints
+    about 3x faster than ``torch.tensor`` does, and that conversion dominates a collator's time on
+    list inputs. ``valid=None`` means every row is ``length`` long already: no padding to place.
     """
-    total = int(valid.sum())
-    try:
-        flat = torch.from_numpy(
-            np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=total)
-        )  # (sum of lengths,)
-    except (TypeError, ValueError, OverflowError) as error:
-        raise TypeError(f"{key!r} must hold integers only: {error}") from error
+    if all(isinstance(row, torch.Tensor) for row in rows):
+        if valid is None:
+            return torch.stack(rows).long()  # (b, t)
+        flat = torch.cat(rows).long()  # (sum of lengths,)
+    else:
+        rows = [row.tolist() if isinstance(row, torch.Tensor) else row for row in rows]
+        total = len(rows) * length if valid is None else int(valid.sum())
+        try:
+            flat = torch.from_numpy(
+                np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=total)
+            )  # (sum of lengths,)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise TypeError(f"{key!r} must hold integers only: {error}") from error
+        if valid is None:
+            return flat.view(len(rows), length)  # (b, t)
     padded = torch.full((len(rows), length), pad_value, dtype=torch.long)  # (b, t)
     padded[valid] = flat
     return padded
@@ -237,7 +262,7 @@ class MaskedLMCollator:
         if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
             raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
         if not isinstance(features[0], dict):
-            return {"input_ids": [_row_to_list(row, "input_ids", i) for i, row in enumerate(features)]}, {}
+            return {"input_ids": [_row_values(row, "input_ids", i) for i, row in enumerate(features)]}, {}
         keys = set(features[0])
         if "input_ids" not in keys:
             raise ValueError(f"each feature needs 'input_ids', got keys {sorted(keys)}")
@@ -250,7 +275,7 @@ class MaskedLMCollator:
                 found = sorted(feature) if isinstance(feature, dict) else type(feature).__name__
                 raise ValueError(f"feature {index} has keys {found}, feature 0 has {sorted(keys)}")
         rows = {
-            key: [_row_to_list(feature[key], key, i) for i, feature in enumerate(features)]
+            key: [_row_values(feature[key], key, i) for i, feature in enumerate(features)]
             for key in _TOKEN_KEYS
             if key in keys
         }
@@ -261,32 +286,39 @@ class MaskedLMCollator:
         self, features: Sequence[dict[str, Any]] | Sequence[Sequence[int]]
     ) -> dict[str, torch.Tensor]:
         rows, extras = self._gather(features)
-        lengths = [len(row) for row in rows["input_ids"]]
+        lengths = [_row_length(row) for row in rows["input_ids"]]
         for key, key_rows in rows.items():
+            if key == "input_ids":
+                continue
             for index, (row, length) in enumerate(zip(key_rows, lengths, strict=True)):
-                if len(row) != length:
-                    raise ValueError(f"feature {index} has {len(row)} {key} but {length} input_ids")
+                if _row_length(row) != length:
+                    raise ValueError(f"feature {index} has {_row_length(row)} {key} but {length} input_ids")
         if self.whole_word_mask and "word_ids" not in rows:
             raise ValueError("whole_word_mask=True needs 'word_ids' in every feature (per-token word index)")
 
         length = max(lengths)
         if self.pad_to_multiple_of is not None:
             length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
-        valid = torch.arange(length) < torch.tensor(lengths).unsqueeze(1)  # (b, t)
+        # Rows of one length (fixed-length pretraining) need no padding mask at all.
+        valid = (
+            None if min(lengths) == length else torch.arange(length) < torch.tensor(lengths).unsqueeze(1)
+        )  # (b, t)
 
         input_ids = _pad(rows["input_ids"], length, valid, self.pad_token_id, "input_ids")  # (b, t)
-        out_of_range = valid & ((input_ids < 0) | (input_ids >= self.vocab_size))
-        if out_of_range.any():
-            bad = int(input_ids[out_of_range][0])
+        low, high = torch.aminmax(input_ids)  # padding holds pad_token_id, which is in range
+        if int(low) < 0 or int(high) >= self.vocab_size:
+            bad = int(low) if int(low) < 0 else int(high)
             raise ValueError(f"token id {bad} is outside [0, vocab_size={self.vocab_size})")
 
+        # Padding positions hold pad_token_id, which the special table excludes already.
+        candidates = ~self._is_special[input_ids]  # (b, t)
         if "attention_mask" in rows:
             attention_mask = _pad(rows["attention_mask"], length, valid, 0, "attention_mask")  # (b, t)
             real = (attention_mask != 0) & (input_ids != self.pad_token_id)
+            candidates &= real
         else:
-            real = valid & (input_ids != self.pad_token_id)
+            real = input_ids != self.pad_token_id  # (b, t)
             attention_mask = real.long()
-        candidates = real & ~self._is_special[input_ids]
         if "special_tokens_mask" in rows:
             candidates &= _pad(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
 
@@ -297,15 +329,19 @@ class MaskedLMCollator:
         spans = extras.pop("span_groups", None)
         if self.whole_word_mask or spans is not None:
             if self.whole_word_mask:
-                # `None in row` is a C-speed scan; only rows with special tokens are rebuilt.
+                # `None in row` is a C-speed scan; only rows with special tokens are rebuilt. Tensor
+                # rows cannot hold None: they mark tokens in no word with -1 already.
                 unit_rows = [
-                    [-1 if w is None else w for w in row] if None in row else row for row in rows["word_ids"]
+                    row
+                    if type(row) is torch.Tensor or None not in row
+                    else [-1 if w is None else w for w in row]
+                    for row in rows["word_ids"]
                 ]
             else:
                 unit_rows = [[-1] * n for n in lengths]  # every token a unit of its own
             if spans is not None:
                 unit_rows = [
-                    _group_spans(row, row_spans, i)
+                    _group_spans(row.tolist() if type(row) is torch.Tensor else row, row_spans, i)
                     for i, (row, row_spans) in enumerate(zip(unit_rows, spans, strict=True))
                 ]
             word_ids = _pad(unit_rows, length, valid, -1, "word_ids")  # (b, t)

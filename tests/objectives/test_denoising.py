@@ -270,6 +270,7 @@ def test_rotation_keeps_bos_and_eos_and_offsets_are_uniform_in_1_to_len_minus_1(
 
 def make_collator(**kwargs):
     kwargs.setdefault("full_stop_token_id", STOP)
+    kwargs.setdefault("special_token_ids", (UNK,))  # what from_tokenizer passes: every special id
     return DenoisingCollator(vocab_size=VOCAB, mask_token_id=MASK, **kwargs)
 
 

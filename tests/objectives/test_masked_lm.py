@@ -188,6 +188,40 @@ def test_attention_mask_is_returned_for_lists_and_tensors_of_ids():
         assert set(out) == {"input_ids", "attention_mask", "labels"}
 
 
+@SETTINGS
+@given(batches(), st.booleans(), st.integers(0, 2**31 - 1))
+def test_tensor_rows_give_the_same_batch_as_lists_of_the_same_ids(batch, as_features, seed):
+    vocab_size, rows = batch
+    tensors = [torch.tensor(row, dtype=torch.int32) for row in rows]  # any integer dtype
+    if as_features:
+        rows = [{"input_ids": row, "token_type_ids": [0] * len(row)} for row in rows]
+        tensors = [{"input_ids": t, "token_type_ids": torch.zeros_like(t)} for t in tensors]
+    from_lists = make_collator(vocab_size, seed=seed)(rows)
+    from_tensors = make_collator(vocab_size, seed=seed)(tensors)
+    assert from_lists.keys() == from_tensors.keys()
+    for key, value in from_lists.items():
+        assert torch.equal(value, from_tensors[key]) and from_tensors[key].dtype == torch.long, key
+
+
+def test_whole_word_masking_reads_tensor_word_ids_with_minus_one_for_no_word():
+    ids = [[CLS, 5, 6, 7, 8, 9, SEP], [CLS, 10, 11, SEP]]
+    words = [[None, 0, 0, 1, 2, 2, None], [None, 0, 1, None]]
+    lists = [{"input_ids": i, "word_ids": w} for i, w in zip(ids, words, strict=True)]
+    tensors = [
+        {"input_ids": torch.tensor(i), "word_ids": torch.tensor([-1 if x is None else x for x in w])}
+        for i, w in zip(ids, words, strict=True)
+    ]
+    for seed in range(20):
+        a = make_collator(seed=seed, whole_word_mask=True)(lists)
+        b = make_collator(seed=seed, whole_word_mask=True)(tensors)
+        assert all(torch.equal(a[key], b[key]) for key in a)
+
+
+def test_float_tensor_rows_are_refused_with_their_dtype():
+    with pytest.raises(TypeError, match="float32"):
+        make_collator(seed=0)([torch.tensor([5.0, 6.0])])
+
+
 def test_extra_keys_pass_through_stacked_and_consumed_keys_do_not():
     features = [
         {"input_ids": [CLS, 5, SEP], "next_sentence_label": 1, "word_ids": [None, 0, None]},
