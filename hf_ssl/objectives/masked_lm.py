@@ -58,11 +58,9 @@ def _row_values(row: Any, key: str, index: int) -> list | torch.Tensor:
     become lists."""
     if type(row) is list:
         return row
-    if isinstance(row, torch.Tensor):
+    if isinstance(row, torch.Tensor):  # its dtype is checked once, on the batch (`_pad`)
         if row.dim() != 1:
             raise ValueError(f"feature {index} {key!r} must be 1-D, got shape {tuple(row.shape)}")
-        if row.is_floating_point() or row.is_complex():
-            raise TypeError(f"feature {index} {key!r} must hold integers, got dtype {row.dtype}")
         return row
     if isinstance(row, str | bytes) or not isinstance(row, Sequence):
         raise TypeError(f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row)}")
@@ -87,10 +85,13 @@ def _pad(
     about 3x faster than ``torch.tensor`` does, and that conversion dominates a collator's time on
     list inputs. ``valid=None`` means every row is ``length`` long already: no padding to place.
     """
-    if all(isinstance(row, torch.Tensor) for row in rows):
+    if all(type(row) is torch.Tensor for row in rows):
+        flat = torch.stack(rows) if valid is None else torch.cat(rows)  # (b, t) or (sum of lengths,)
+        if flat.is_floating_point() or flat.is_complex() or flat.dtype == torch.bool:
+            raise TypeError(f"{key!r} must hold integers, got tensors of dtype {flat.dtype}")
         if valid is None:
-            return torch.stack(rows).long()  # (b, t)
-        flat = torch.cat(rows).long()  # (sum of lengths,)
+            return flat.long()
+        flat = flat.long()
     else:
         rows = [row.tolist() if isinstance(row, torch.Tensor) else row for row in rows]
         total = len(rows) * length if valid is None else int(valid.sum())
