@@ -102,11 +102,16 @@ def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
     return [documents[i] for i in order[held:]], [documents[i] for i in order[:held]]
 
 
+def device_arguments() -> dict[str, Any]:
+    """CUDA when there is a GPU (one per process under torchrun), the CPU otherwise."""
+    return {"use_cpu": not torch.cuda.is_available()}
+
+
 def _training_args(output: str, **kwargs: Any) -> TrainingArguments:
     defaults: dict[str, Any] = {
         "report_to": [],
         "save_strategy": "no",
-        "use_cpu": True,
+        **device_arguments(),
         "dataloader_num_workers": 0,
         "logging_first_step": True,
         "per_device_eval_batch_size": 64,
