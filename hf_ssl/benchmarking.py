@@ -10,8 +10,8 @@ Measured per model:
 - train_fixed: one optimizer step (forward, backward, AdamW) on a fixed 8 x 128 batch with the
   model's pretraining objective; hf_ssl's MLM head projects only masked positions;
 - train_variable: the same on 8 paragraphs whose lengths come from the embedded corpus (up to 512);
-  transformers pads them, hf_ssl packs them into full rows (PackingCollator; BART: source/target
-  pairs with pack_seq2seq_batch), same tokens (T5: both padded);
+  transformers pads them, hf_ssl packs them into full rows (PackingCollator; BART and T5:
+  source/target pairs with pack_seq2seq_batch), same tokens;
 - memory: bytes of activations saved for backward in one training forward (a deterministic proxy of
   peak training memory);
 - collator (MLM models): MaskedLMCollator against DataCollatorForLanguageModeling, and both with
@@ -35,7 +35,7 @@ import transformers
 from .conversion import to_transformers
 from .data import load_default_corpus
 from .models.albert import AlbertConfig, AlbertForMaskedLM
-from .models.bart import BartConfig, BartForConditionalGeneration, shift_tokens_right
+from .models.bart import BartConfig, BartForConditionalGeneration
 from .models.bert import BertConfig, BertForMaskedLM
 from .models.electra import ElectraConfig, ElectraForMaskedLM
 from .models.gpt import GPTConfig, GPTLMHeadModel
@@ -336,13 +336,10 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
         fixed["labels"] = fixed["input_ids"].clone()
     lengths = corpus_lengths(seed)[:BATCH]
     variable = make(vocab, lengths, pad, g)
-    if isinstance(ours, BartForConditionalGeneration):  # packed (source, target) pairs, sides kept apart
-        variable["decoder_input_ids"] = shift_tokens_right(
-            variable["labels"], pad, ours.config.decoder_start_token_id
-        )
+    if objective == "seq2seq":  # packed (source, target) pairs, sides kept apart
+        variable["decoder_input_ids"] = ours.prepare_decoder_input_ids_from_labels(variable["labels"])
         packed = pack_seq2seq_batch(variable, MAX_LENGTH, MAX_LENGTH, pad_token_id=pad)
-    elif objective == "seq2seq":  # T5's relative positions do not restart per document: padded
-        packed = variable
+        del variable["decoder_input_ids"]  # transformers' twin shifts the labels itself
     else:
         packed = pack_batch(variable, MAX_LENGTH, pad_token_id=pad, position_offset=offset)
     real_tokens = sum(lengths)

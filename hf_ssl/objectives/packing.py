@@ -109,7 +109,7 @@ def pack_seq2seq_batch(
     (b, t), as DenoisingCollator or SpanCorruptionCollator return them. Pairs are placed first fit
     where both the source row and the target row have room, in the same order on both sides, so
     the k-th document of a source row belongs to the k-th of its target row. position_ids and
-    decoder_position_ids restart at 0 for every document: hf_ssl's BART and MASS read them as
+    decoder_position_ids restart at 0 for every document: hf_ssl's BART, MASS and T5 read them as
     block-diagonal self-attention on both sides and cross-attention from each target document to
     its own source only, so every labelled logit equals the padded path's (tested).
     """

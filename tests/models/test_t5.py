@@ -494,3 +494,54 @@ def test_config_reads_v1_0_v1_1_and_switch_layouts():
         8,
     )
     assert [switch.is_sparse_layer(i, decoder=True) for i in range(4)] == [False, True, False, True]
+
+
+@pytest.mark.parametrize("variant", ["v1.0", "v1.1"])
+@pytest.mark.parametrize("attn", ["eager", "sdpa"])
+def test_packed_pairs_give_the_padded_batchs_loss_and_logits(variant, attn):
+    """Packed (source, target) pairs: block-diagonal masks from restarting positions; the relative
+    bias needs no positions, since distances inside a document do not depend on where it starts."""
+    from hf_ssl.objectives import pack_seq2seq_batch
+
+    model = tiny_model(tiny_config(variant), attn=attn)
+    g = torch.Generator().manual_seed(5)
+    pairs = [(13, 4), (5, 9), (9, 3), (3, 6), (7, 2)]  # (source, target) lengths, EOS included
+    width_s, width_t = max(s for s, _ in pairs), max(t for _, t in pairs)
+    padded = {
+        "input_ids": torch.zeros(len(pairs), width_s, dtype=torch.long),
+        "attention_mask": torch.zeros(len(pairs), width_s, dtype=torch.long),
+        "labels": torch.full((len(pairs), width_t), -100, dtype=torch.long),
+    }
+    for row, (s, t) in enumerate(pairs):
+        padded["input_ids"][row, :s] = torch.randint(3, 100, (s,), generator=g)
+        padded["attention_mask"][row, :s] = 1
+        padded["labels"][row, :t] = torch.randint(3, 100, (t,), generator=g)
+    padded["decoder_input_ids"] = model.prepare_decoder_input_ids_from_labels(padded["labels"])
+    padded["decoder_attention_mask"] = (padded["labels"] != -100).long()
+    packed = pack_seq2seq_batch(padded, 24, 16, pad_token_id=0)
+    assert packed["input_ids"].shape[0] < len(pairs)  # several pairs share a row
+    with torch.no_grad():
+        padded_out, packed_out = model(**padded), model(**packed)
+    torch.testing.assert_close(packed_out.loss, padded_out.loss, atol=1e-6, rtol=1e-6)
+    found = 0
+    for row in range(packed["labels"].shape[0]):
+        for start in (packed["decoder_position_ids"][row] == 0).nonzero().flatten().tolist():
+            n = next(
+                i
+                for i, (_, t) in enumerate(pairs)
+                if packed["labels"][row, start : start + t].tolist() == padded["labels"][i, :t].tolist()
+            )
+            t = pairs[n][1]
+            torch.testing.assert_close(
+                packed_out.logits[row, start : start + t], padded_out.logits[n, :t], atol=1e-5, rtol=1e-5
+            )
+            found += 1
+    assert found == len(pairs)
+
+
+def test_packed_decoder_positions_without_the_encoders_are_refused():
+    model = tiny_model(tiny_config("v1.1"))
+    data = batch()
+    positions = torch.arange(data["labels"].shape[1]).expand_as(data["labels"])
+    with pytest.raises(ValueError, match="both decoder_position_ids and the encoder's position_ids"):
+        model(**data, decoder_position_ids=positions)

@@ -43,6 +43,7 @@ from ...layers import (
     load_balancing_loss,
     router_z_loss,
 )
+from ...layers.masks import sequence_ids_from_position_ids
 from ..validation import check_attention_mask, check_sequence
 from .configuration_t5 import T5Config
 
@@ -218,9 +219,19 @@ class T5Stack(nn.Module):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        position_ids: torch.Tensor | None = None,
+        encoder_position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> T5StackOutput:
-        """input_ids (b, t) -> last_hidden_state (b, t, D); attention_mask (b, cached + t) for the decoder."""
+        """input_ids (b, t) -> last_hidden_state (b, t, D); attention_mask (b, cached + t) for the decoder.
+
+        Packed rows: `position_ids` (b, t) restarting at 0 mark the documents of a row (and, for the
+        decoder, `encoder_position_ids` (b, s) those of the encoder's row). T5 has no absolute
+        positions, and the relative distance of two tokens of one document does not depend on
+        where it starts, so the positions only build block-diagonal masks. (Switch layers route by
+        capacity over the whole batch, so there packed rows equal the padded path only while no
+        expert overflows.)
+        """
         name = "decoder_input_ids" if self.is_decoder else "input_ids"
         batch, query_length = check_sequence(name, input_ids, inputs_embeds, self.config.vocab_size)
         if inputs_embeds is None:
@@ -236,16 +247,30 @@ class T5Stack(nn.Module):
             (batch, past_length + query_length),
             "decoder_attention_mask" if self.is_decoder else "attention_mask",
         )
+        documents = None if position_ids is None else sequence_ids_from_position_ids(position_ids)  # (b, t)
         if self.is_decoder:
-            mask = causal_mask(self.config, inputs_embeds, attention_mask, past_key_values=self_cache)
+            if (documents is None) != (encoder_position_ids is None):
+                raise ValueError(
+                    "packed rows need both decoder_position_ids and the encoder's position_ids; got "
+                    f"only the {'decoder' if encoder_position_ids is None else 'encoder'}'s"
+                )
+            memory_documents = (
+                None if encoder_position_ids is None else sequence_ids_from_position_ids(encoder_position_ids)
+            )  # (b, s)
+            mask = causal_mask(
+                self.config, inputs_embeds, attention_mask, past_key_values=self_cache, sequence_ids=documents
+            )
             memory_mask = bidirectional_mask(
                 self.config,
                 inputs_embeds,
                 encoder_attention_mask,
                 encoder_hidden_states=encoder_hidden_states,
+                sequence_ids=documents,
+                memory_sequence_ids=memory_documents,
             )
         else:
-            mask, memory_mask = bidirectional_mask(self.config, inputs_embeds, attention_mask), None
+            mask = bidirectional_mask(self.config, inputs_embeds, attention_mask, sequence_ids=documents)
+            memory_mask = None
         position_bias = self.relative_position_bias(
             query_length, past_length + query_length, past_length
         )  # (1, h, t, cached + t)
@@ -323,6 +348,8 @@ class _T5EncoderDecoder(T5PreTrainedModel):
         use_cache: bool | None,
         output_attentions: bool | None,
         output_hidden_states: bool | None,
+        position_ids: torch.Tensor | None = None,
+        decoder_position_ids: torch.Tensor | None = None,
     ) -> tuple[T5StackOutput, T5StackOutput]:
         if decoder_input_ids is None and decoder_inputs_embeds is None:
             if input_ids is None:
@@ -343,6 +370,7 @@ class _T5EncoderDecoder(T5PreTrainedModel):
                 inputs_embeds,
                 output_attentions=output_attentions,
                 output_hidden_states=output_hidden_states,
+                position_ids=position_ids,
             )
         encoder_outputs = _as_stack_output(encoder_outputs)
         use_cache = self.config.use_cache if use_cache is None else use_cache
@@ -357,6 +385,8 @@ class _T5EncoderDecoder(T5PreTrainedModel):
             past_key_values=past_key_values if use_cache else None,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            position_ids=decoder_position_ids,
+            encoder_position_ids=position_ids,
         )
         return encoder_outputs, decoder_outputs
 
@@ -382,6 +412,8 @@ class T5Model(_T5EncoderDecoder):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        position_ids: torch.Tensor | None = None,
+        decoder_position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqModelOutput | tuple[Any, ...]:
         encoder, decoder = self._run(
@@ -396,6 +428,8 @@ class T5Model(_T5EncoderDecoder):
             use_cache,
             output_attentions,
             output_hidden_states,
+            position_ids,
+            decoder_position_ids,
         )
         output = Seq2SeqModelOutput(
             last_hidden_state=decoder.last_hidden_state,
@@ -445,6 +479,8 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        position_ids: torch.Tensor | None = None,
+        decoder_position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> T5Seq2SeqLMOutput | tuple[Any, ...]:
         """labels (b, t): target ids, -100 where ignored; without decoder inputs they are shifted right."""
@@ -462,6 +498,8 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
             use_cache,
             output_attentions,
             output_hidden_states,
+            position_ids,
+            decoder_position_ids,
         )
         hidden = decoder.last_hidden_state
         if labels is not None:
