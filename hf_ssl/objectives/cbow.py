@@ -208,12 +208,8 @@ class CBOWCollator:
         params.update(kwargs)
         return cls(**params)
 
-    def _rng(self) -> torch.Generator:
-        # The shared stream: reseeded per DataLoader worker and per distributed rank, so workers and
-        # DDP ranks draw different windows and negatives from one seed (hf_ssl.objectives._seq2seq).
-        return self._generator.get()
-
     def _document(self, feature: Any, index: int) -> torch.Tensor:
+        """One document's ids, checked, with special tokens dropped (before any subsampling)."""
         if isinstance(feature, dict):
             if "input_ids" not in feature:
                 raise ValueError(f"feature {index} has keys {sorted(feature)}; expected 'input_ids'")
@@ -227,23 +223,28 @@ class CBOWCollator:
             raise ValueError(f"feature {index} has shape {tuple(ids.shape)}; expected a 1-D list of ids")
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.vocab_size):
             raise ValueError(f"feature {index} holds ids outside [0, vocab_size={self.vocab_size})")
-        ids = ids[~self._special[ids]]
-        if self._keep is not None and ids.numel():
-            kept = torch.rand(ids.shape, generator=self._rng(), dtype=torch.float64) < self._keep[ids]
-            ids = ids[kept]
-        return ids
+        return ids[~self._special[ids]]
 
     def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
         if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
             raise ValueError(f"features must be a non-empty list of documents, got {features!r:.80}")
+        documents = [self._document(feature, index) for index, feature in enumerate(features)]
+        # One generator for the whole batch: the shared stream (reseeded per DataLoader worker and
+        # DDP rank), or in keyed mode (hf_ssl.training.ResumableNoiseCallback) one seeded from
+        # (seed, epoch, this batch's ids), so a resumed run draws what the uninterrupted one did.
+        generator = self._generator.get(
+            [ids.tolist() for ids in documents] if self._generator.keyed else None
+        )
         contexts, masks, centres = [], [], []
-        for index, feature in enumerate(features):
-            ids = self._document(feature, index)
+        for ids in documents:
+            if self._keep is not None and ids.numel():
+                kept = torch.rand(ids.shape, generator=generator, dtype=torch.float64) < self._keep[ids]
+                ids = ids[kept]
             if ids.numel() < 2:
                 continue  # no word of this document has a context
             if self.dynamic_window:
                 # word2vec.c: b = next_random % window; the centre looks window - b words each way.
-                radii = self.window - torch.randint(0, self.window, ids.shape, generator=self._rng())
+                radii = self.window - torch.randint(0, self.window, ids.shape, generator=generator)
             else:
                 radii = torch.full(ids.shape, self.window)
             context, mask = context_windows(ids, self.window, radii, self.pad_token_id)  # (n, c)
@@ -264,7 +265,7 @@ class CBOWCollator:
                 self._negative_probabilities,
                 batch["labels"],
                 self.num_negatives,
-                self._rng(),
+                generator,
                 self.avoid_centre,
             )  # (n, k)
         return batch

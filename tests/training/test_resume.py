@@ -1,7 +1,8 @@
 """Trainer resume is exact: a run stopped at a checkpoint and resumed ends with the uninterrupted weights.
 
-Issue 9, "Faults survived": for an MLM objective (tiny BERT + MaskedLMCollator) and a seq2seq one
-(tiny BART fed MaskedLMCollator-noised sources, original ids as labels). Dropout is on, so the global
+Issue 9, "Faults survived": for an MLM objective (tiny BERT + MaskedLMCollator), a seq2seq one
+(tiny BART fed MaskedLMCollator-noised sources, original ids as labels) and CBOW (dynamic windows,
+subsampling and negatives all drawn by CBOWCollator). Dropout is on, so the global
 RNGs Trainer restores matter too; the checkpoint falls mid-epoch, so Trainer's batch skipping and the
 collator's epoch both matter. A stream-mode collator is shown to break exactness, which is why
 ``hf_ssl.training.ResumableNoiseCallback`` exists.
@@ -19,7 +20,8 @@ from transformers import PreTrainedModel, Trainer, TrainingArguments
 
 import hf_ssl
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives import MaskedLMCollator
+from hf_ssl.objectives import CBOWCollator, MaskedLMCollator
+from hf_ssl.objectives.cbow import count_tokens
 from hf_ssl.training import ResumableNoiseCallback
 
 VOCAB = 100
@@ -51,6 +53,15 @@ class NoisedSourceCollator:
         for row, feature in enumerate(features):
             labels[row, : len(feature["input_ids"])] = torch.tensor(feature["input_ids"])
         return {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"], "labels": labels}
+
+
+def _cbow_collator() -> CBOWCollator:
+    counts = count_tokens([row["input_ids"] for row in _dataset()], VOCAB)
+    return CBOWCollator(counts, window=2, num_negatives=3, subsample_threshold=0.05, seed=SEED)
+
+
+def _cbow() -> PreTrainedModel:
+    return hf_ssl.CBOWForPreTraining(hf_ssl.CBOWConfig(vocab_size=VOCAB, embedding_size=16, num_negatives=3))
 
 
 def _bert() -> PreTrainedModel:
@@ -148,6 +159,10 @@ def test_bert_mlm_resume_is_exact_when_two_dataloader_workers_collate(tmp_path):
 
 def test_bart_seq2seq_resumed_from_a_mid_epoch_checkpoint_ends_with_the_uninterrupted_weights(tmp_path):
     _assert_resume_is_exact(tmp_path, _bart, lambda: NoisedSourceCollator(_mlm_collator()))
+
+
+def test_cbow_resumed_from_a_mid_epoch_checkpoint_ends_with_the_uninterrupted_weights(tmp_path):
+    _assert_resume_is_exact(tmp_path, _cbow, _cbow_collator)
 
 
 def test_a_stream_mode_collator_does_not_resume_exactly_which_the_callback_fixes(tmp_path):
