@@ -1,4 +1,5 @@
-"""Analyses of trained models and of training: in-context learning, static vectors, embryology."""
+"""Analyses of trained models and of training: in-context learning, static vectors, embryology,
+contextual similarity and scalar-mix weights."""
 
 from .contextual_similarity import (
     layer_means,
@@ -11,6 +12,7 @@ from .contextual_similarity import (
 )
 from .embryology import MaskedTokenAccuracyCallback, frequency_bands, grouped_accuracy
 from .in_context import PromptFormat, build_prompt, few_shot_accuracy, score_candidates
+from .scalar_mix import format_scalar_mix_weights, scalar_mix_weights
 from .static_vectors import analogy, nearest_neighbours, word_vectors
 
 __all__ = [
@@ -19,12 +21,14 @@ __all__ = [
     "analogy",
     "build_prompt",
     "few_shot_accuracy",
+    "format_scalar_mix_weights",
     "frequency_bands",
     "grouped_accuracy",
     "layer_means",
     "nearest_neighbour_accuracy",
     "nearest_neighbours",
     "plot_similarity",
+    "scalar_mix_weights",
     "score_candidates",
     "sense_gap",
     "similarity_matrix",
