@@ -7,6 +7,7 @@ import torch
 
 import hf_ssl
 from hf_ssl.analysis import format_scalar_mix_weights, scalar_mix_weights
+from hf_ssl.layers.scalar_mix import ScalarMix
 from tests.models.tiny import TINY_CONFIGS as CONFIGS
 
 
@@ -20,7 +21,7 @@ def test_a_fresh_elmo_mixes_its_three_layers_equally():
 
 def test_the_report_is_the_softmax_of_the_learnt_weights_inside_a_task_model():
     model = hf_ssl.ElmoForTokenClassification(CONFIGS["elmo"])
-    (name, mix), *_ = [(n, m) for n, m in model.named_modules() if isinstance(m, hf_ssl.layers.ScalarMix)]
+    (name, mix), *_ = [(n, m) for n, m in model.named_modules() if isinstance(m, ScalarMix)]
     with torch.no_grad():
         mix.weights.copy_(torch.tensor([0.0, 1.0, 2.0]))
         mix.gamma.fill_(0.5)
