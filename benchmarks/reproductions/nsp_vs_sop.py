@@ -396,7 +396,20 @@ def neural(train_docs: list, test_docs: list, tokenizer: Any, tier: Tier, workdi
     ).train()
     warm_seconds = time.process_time() - started
     warm_state = {k: v.clone() for k, v in warm.state_dict().items()}
-    held_out = {task: pairs(test_docs, task, tokenizer, 99)[: tier.eval_pairs] for task in PAIR_LABEL_KEYS}
+    # Held-out pairs drawn across both corpora (test_docs lists the docstrings first).
+    held_out = {}
+    for task in PAIR_LABEL_KEYS:
+        built = pairs(test_docs, task, tokenizer, 99)
+        order = np.random.default_rng(99).permutation(len(built))[: tier.eval_pairs]
+        held_out[task] = [built[i] for i in order]
+    # A head that always answers the held-out majority label scores this much.
+    majority = {
+        task: max(
+            np.mean([e[PAIR_LABEL_KEYS[task]] for e in examples]),
+            1 - np.mean([e[PAIR_LABEL_KEYS[task]] for e in examples]),
+        )
+        for task, examples in held_out.items()
+    }
     examples_needed = tier.pair_steps * tier.batch_size
     runs: dict[str, list[dict[str, Any]]] = {"nsp": [], "sop": []}
     for seed in range(tier.seeds):
@@ -425,6 +438,7 @@ def neural(train_docs: list, test_docs: list, tokenizer: Any, tier: Tier, workdi
     return {
         "warm_start_cpu_seconds": warm_seconds,
         "held_out_pairs": {t: len(e) for t, e in held_out.items()},
+        "majority_baseline": {t: float(v) for t, v in majority.items()},
         "runs": runs,
     }
 
@@ -454,8 +468,10 @@ def analyse_neural(result: dict[str, Any], pair_steps: int) -> dict[str, Any]:
         "nsp_head_near_chance_on_sop": table["nsp"]["sop"]["mean"] <= NSP_HEAD_ON_SOP_MAX,
         "sop_head_does_well_on_nsp": table["sop"]["nsp"]["mean"] >= SOP_HEAD_ON_NSP_MIN,
     }
+    majority = result["majority_baseline"]
     return {
         "table": table,
+        "over_majority": {t: {e: table[t][e]["mean"] - majority[e] for e in row} for t, row in table.items()},
         "constant_head": constant,
         "gate_passed": not any(any(v) for v in constant.values()),
         "nsp_early_per_seed": early,
