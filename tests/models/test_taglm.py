@@ -332,3 +332,23 @@ def test_elmo_provides_the_lm_states_from_each_tokens_characters(tokenizer, tmp_
     loaded = AutoModelForTokenClassification.from_pretrained(tmp_path).eval()
     torch.testing.assert_close(loaded(**batch).logits, model(**batch).logits)
     assert not any(p.requires_grad for p in loaded.lm.parameters())
+
+
+@torch.no_grad()
+def test_char_ids_override_the_vocabulary_table_so_unknown_words_keep_their_characters(tokenizer):
+    from hf_ssl.models.taglm import encode_characters
+
+    model = tagger(tokenizer).eval()
+    batch = encode(tokenizer, ["The whale rose from the sea."])
+    table = model.token_chars[batch["input_ids"]]
+    same = model(**batch, char_ids=table)
+    torch.testing.assert_close(same.logits, model(**batch).logits, rtol=0, atol=0)
+    unk = batch["input_ids"][0].tolist().index(tokenizer.unk_token_id)
+    real = table.clone()
+    real[0, unk] = encode_characters(["rose"], model.config.max_word_chars)[0]
+    changed = model(**batch, char_ids=real).emissions
+    assert not torch.allclose(changed[0, unk], same.emissions[0, unk])
+    with pytest.raises(ValueError, match="char_ids have shape"):
+        model(**batch, char_ids=table[:, :2])
+    with pytest.raises(ValueError, match="char_ids must lie in"):
+        model(**batch, char_ids=table + 300)

@@ -319,6 +319,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         token_type_ids: torch.Tensor | None = None,
+        char_ids: torch.Tensor | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
@@ -326,6 +327,8 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         """input_ids, attention_mask (b, t), right-padded; labels (b, t) with -100 where untagged.
 
         token_type_ids is accepted (tokenizers return it) and ignored: tagging reads one sentence.
+        char_ids (b, t, c), optional: each token's characters (`encode_characters`), overriding the
+        vocabulary table, so a word the tokenizer maps to [UNK] still gets its own character feature.
         """
         if input_ids is None or input_ids.dim() != 2:
             raise ValueError(
@@ -345,7 +348,16 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
             raise ValueError(f"labels have shape {tuple(labels.shape)}; expected {tuple(input_ids.shape)}")
         lengths = mask.sum(1)  # (b,)
 
-        chars = self.token_chars[input_ids]  # (b, t, c)
+        if char_ids is None:
+            chars = self.token_chars[input_ids]  # (b, t, c)
+        elif char_ids.dim() != 3 or char_ids.shape[:2] != input_ids.shape:
+            raise ValueError(
+                f"char_ids have shape {tuple(char_ids.shape)}; expected {tuple(input_ids.shape)} + (chars,)"
+            )
+        elif int(char_ids.min()) < 0 or int(char_ids.max()) >= CHAR_VOCAB_SIZE:
+            raise ValueError(f"char_ids must lie in [0, {CHAR_VOCAB_SIZE}): UTF-8 bytes + 1, 0 for padding")
+        else:
+            chars = char_ids
         b, t, c = chars.shape
         char_vectors = self.char_embeddings(chars.view(b * t, c)).transpose(1, 2)  # (b·t, e, c)
         char_feature = self.char_cnn(char_vectors).max(dim=-1).values.view(b, t, -1)  # (b, t, F)
