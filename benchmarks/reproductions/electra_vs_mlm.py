@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import tempfile
 import time
 import warnings
@@ -314,12 +313,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     axes[1].set(ylim=(0, 1), ylabel="held-out AUC", title="discriminator: replaced or original?")
     axes[1].legend()
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return protocol.save_figure(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

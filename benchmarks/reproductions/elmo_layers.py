@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import os
 import tempfile
 import time
 import zlib
@@ -451,12 +450,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     axes[2].set(ylabel="softmax weight", title="learnt scalar-mix weights (pretrained biLM)")
     axes[2].legend()
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return protocol.save_figure(fig, path)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

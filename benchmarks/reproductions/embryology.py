@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import tempfile
 import time
 import warnings
@@ -247,12 +246,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     axes[0].set_title("by gold part of speech (People's Daily)")
     axes[1].set_title("by corpus-frequency band")
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return protocol.save_figure(fig, path)
 
 
 def run(tier_name: str, output: Path, seeds: int | None = None, data: Path | None = None) -> dict[str, Any]:

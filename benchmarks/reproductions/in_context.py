@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -367,12 +366,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     axes[2].set(ylabel="final accuracy (mean over seeds)", title="by times the query was shown")
     axes[2].legend()
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return protocol.save_figure(fig, path)
 
 
 def run(tier_name: str, output: Path, seeds: int | None = None) -> dict[str, Any]:

@@ -516,12 +516,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
         title="NSP (blue), SOP (orange)",
     )
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return protocol.save_figure(fig, path)
 
 
 def run(tier_name: str, output: Path, seeds: int | None = None) -> dict[str, Any]:

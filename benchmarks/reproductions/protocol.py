@@ -119,3 +119,21 @@ def write_json(path: str | os.PathLike[str], payload: Mapping[str, Any]) -> Path
     os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be read by everyone
     os.replace(tmp, target)
     return target
+
+
+def save_figure(figure: Any, path: str | os.PathLike[str], dpi: int = 80) -> Path:
+    """Write a matplotlib figure as a PNG atomically (temp file + rename), then close it."""
+    import matplotlib.pyplot as plt
+
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".png")
+    os.close(fd)
+    try:
+        figure.savefig(tmp, dpi=dpi)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        plt.close(figure)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from benchmarks.reproductions import electra_vs_mlm as ev
-from hf_ssl.data import find_wordnet
 
 
 def test_auc_is_the_probability_a_replaced_token_outscores_an_original():
@@ -21,12 +20,7 @@ def test_auc_is_the_probability_a_replaced_token_outscores_an_original():
 
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    try:
-        find_wordnet()
-    except FileNotFoundError:
-        pytest.skip("Debian's wordnet-base (WordNet 3.0 database) is not installed")
-    pytest.importorskip("matplotlib", reason="the PNG needs matplotlib (the test extra)")
+def smoke_run(tmp_path_factory, wordnet_and_matplotlib):
     output = tmp_path_factory.mktemp("electra_vs_mlm")
     ev.run("smoke", output)
     return output, json.loads((output / "electra_vs_mlm.json").read_text())

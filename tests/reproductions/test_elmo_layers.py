@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from benchmarks.reproductions import elmo_layers as el
-from hf_ssl.data import find_wordnet
 
 
 def test_the_difference_of_differences_reads_the_right_way_round():
@@ -37,12 +36,7 @@ def test_probe_sets_are_split_by_sentence():
 
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    try:
-        find_wordnet()
-    except FileNotFoundError:
-        pytest.skip("Debian's wordnet-base (WordNet 3.0 database) is not installed")
-    pytest.importorskip("matplotlib", reason="the PNG needs matplotlib (the test extra)")
+def smoke_run(tmp_path_factory, wordnet_and_matplotlib):
     output = tmp_path_factory.mktemp("elmo_layers")
     el.run("smoke", output)
     return output, json.loads((output / "elmo_layers.json").read_text())
