@@ -24,7 +24,6 @@ Run the full tier by hand (about 13 minutes on one core; needs Debian's wordnet-
 
 from __future__ import annotations
 
-import argparse
 import logging
 import tempfile
 import time
@@ -37,7 +36,6 @@ from typing import Any
 import numpy as np
 import torch
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
-from transformers.utils import logging as hf_logging
 
 import hf_ssl
 from hf_ssl.data import read_wordnet, train_wordpiece_tokenizer
@@ -317,14 +315,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tier", choices=sorted(TIERS), default="smoke")
-    parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    hf_logging.set_verbosity_error()
-    run(args.tier, args.output, args.seeds)
+    protocol.command_line(run, TIERS, __doc__ or "", RESULTS, argv)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ Run the full tier by hand (about 13 minutes on one core; needs Debian's wordnet-
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import tempfile
@@ -42,7 +41,6 @@ import numpy as np
 import torch
 from torch import nn
 from transformers import Trainer, TrainingArguments
-from transformers.utils import logging as hf_logging
 
 import hf_ssl
 from hf_ssl.analysis import scalar_mix_weights
@@ -454,14 +452,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tier", choices=sorted(TIERS), default="smoke")
-    parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    hf_logging.set_verbosity_error()
-    run(args.tier, args.output, args.seeds)
+    protocol.command_line(run, TIERS, __doc__ or "", RESULTS, argv)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ test_embryology.py) runs on a small word/TAG file given with `--data`.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import tempfile
 import time
@@ -39,7 +38,6 @@ from typing import Any
 import numpy as np
 import torch
 from transformers import Trainer, TrainingArguments
-from transformers.utils import logging as hf_logging
 
 import hf_ssl
 from hf_ssl.analysis import MaskedTokenAccuracyCallback, frequency_bands
@@ -313,15 +311,9 @@ def run(tier_name: str, output: Path, seeds: int | None = None, data: Path | Non
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tier", choices=sorted(TIERS), default="smoke")
-    parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--data", type=Path, default=None, help="a word/TAG file (default: People's Daily)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    hf_logging.set_verbosity_error()
-    run(args.tier, args.output, args.seeds, args.data)
+    protocol.command_line(
+        run, TIERS, __doc__ or "", RESULTS, argv, data_help="a word/TAG file (default: People's Daily)"
+    )
 
 
 if __name__ == "__main__":

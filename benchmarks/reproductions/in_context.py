@@ -30,7 +30,6 @@ tests/reproductions/test_in_context.py runs.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import tempfile
@@ -43,7 +42,6 @@ from typing import Any
 import numpy as np
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments
-from transformers.utils import logging as hf_logging
 
 import hf_ssl
 from hf_ssl.constants import IGNORE_INDEX
@@ -435,14 +433,7 @@ def run(tier_name: str, output: Path, seeds: int | None = None) -> dict[str, Any
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tier", choices=sorted(TIERS), default="smoke")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds (default: 1 smoke, 5 full)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    hf_logging.set_verbosity_error()
-    run(args.tier, args.output, args.seeds)
+    protocol.command_line(run, TIERS, __doc__ or "", RESULTS, argv)
 
 
 if __name__ == "__main__":

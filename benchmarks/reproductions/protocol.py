@@ -21,7 +21,7 @@ import math
 import os
 import platform
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -137,3 +137,34 @@ def save_figure(figure: Any, path: str | os.PathLike[str], dpi: int = 80) -> Pat
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def command_line(
+    run: Callable[..., Any],
+    tiers: Mapping[str, Any],
+    description: str,
+    output: Path,
+    argv: Sequence[str] | None = None,
+    data_help: str | None = None,
+) -> Any:
+    """The shared `--tier smoke|full --seeds N --output DIR [--data FILE]` entry point of a script.
+
+    Calls `run(tier, output, seeds)` (plus `data` when `data_help` is given) with logging to stdout
+    and transformers' own logging quietened.
+    """
+    import argparse
+    import logging
+
+    from transformers.utils import logging as hf_logging
+
+    parser = argparse.ArgumentParser(description=description.strip().split("\n")[0])
+    parser.add_argument("--tier", choices=sorted(tiers), default="smoke")
+    parser.add_argument("--seeds", type=int, default=None, help="seeds (default: the tier's)")
+    parser.add_argument("--output", type=Path, default=output)
+    if data_help is not None:
+        parser.add_argument("--data", type=Path, default=None, help=data_help)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_logging.set_verbosity_error()
+    extra = {"data": args.data} if data_help is not None else {}
+    return run(args.tier, args.output, args.seeds, **extra)
