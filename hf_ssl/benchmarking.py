@@ -242,6 +242,18 @@ def causal_collator_throughput(rounds: int, examples: int = 2048) -> tuple[float
     return examples / t_ours, examples / t_theirs
 
 
+def mlm_collator_throughputs(rounds: int, quick: bool) -> dict[str, dict[str, float]]:
+    """The MLM collator columns of a benchmark row (examples/s, hf_ssl and transformers): list rows,
+    tensor rows and whole-word masking at 512 tokens. They do not depend on the model."""
+    examples = 512 if quick else 2048
+    throughputs = {
+        "collator_examples_per_s": collator_throughput(rounds, examples=examples),
+        "collator_tensor_rows_examples_per_s": collator_throughput(rounds, examples=examples, tensors=True),
+        "wwm_collator_examples_per_s": whole_word_throughput(rounds, examples=64 if quick else 256),
+    }
+    return {key: {"hf_ssl": ours, "transformers": theirs} for key, (ours, theirs) in throughputs.items()}
+
+
 def _word_segmented_rows(
     examples: int, length: int, generator: torch.Generator
 ) -> list[tuple[list[int], list[int]]]:
@@ -388,12 +400,7 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
         "transformers": saved_activation_bytes(theirs, fixed),
     }
     if objective == "mlm":
-        c_ours, c_theirs = collator_throughput(rounds, examples=512 if quick else 2048)
-        result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}
-        t_ours, t_theirs = collator_throughput(rounds, examples=512 if quick else 2048, tensors=True)
-        result["collator_tensor_rows_examples_per_s"] = {"hf_ssl": t_ours, "transformers": t_theirs}
-        w_ours, w_theirs = whole_word_throughput(rounds, examples=64 if quick else 256)
-        result["wwm_collator_examples_per_s"] = {"hf_ssl": w_ours, "transformers": w_theirs}
+        result.update(mlm_collator_throughputs(rounds, quick))
     if objective == "causal":
         c_ours, c_theirs = causal_collator_throughput(rounds, examples=512 if quick else 2048)
         result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}

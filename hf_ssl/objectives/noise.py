@@ -3,6 +3,12 @@
 Each sampler takes a ``torch.Generator`` and touches no global state, so the collators stay
 reproducible and the samplers can be property-tested on their own.
 
+The public functions take and return tensors. ``exact_count_mask``, ``whole_word_mask`` and
+``mask_replace`` are their numpy cores, which collators call directly: at collator sizes (a few thousand tokens) a numpy
+operation costs 1-3 us and a torch one 5-20 us, and a batch takes a dozen of them. Uniforms still
+come from the ``torch.Generator`` (``torch.rand(...).numpy()`` shares memory), so seeding, keyed
+noise and resumes are unchanged.
+
 References:
 - google-research/bert ``create_pretraining_data.py``: the per-sequence prediction count
   (:369-370), whole-word candidates (:359-363), skipping a word that would overflow the budget
@@ -15,14 +21,29 @@ Shapes: b = batch size, t = sequence length, u = number of words (maskable units
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
 
-__all__ = ["apply_mask_replace", "bert_num_to_predict", "select_exact_count", "select_whole_words"]
+__all__ = [
+    "apply_mask_replace",
+    "bert_counts",
+    "bert_num_to_predict",
+    "exact_count_mask",
+    "mask_replace",
+    "select_exact_count",
+    "select_whole_words",
+    "whole_word_mask",
+]
 
 # A uniform score is always < 1, so this ranks every non-candidate after every candidate.
 _NOT_A_CANDIDATE_SCORE = 2.0
+
+
+def _uniform(shape: tuple[int, ...], generator: torch.Generator | None) -> np.ndarray:
+    """float32 uniforms in [0, 1) from ``generator`` (the global one when None), as a numpy array."""
+    return torch.rand(shape, generator=generator).numpy()
 
 
 def _check_batch(name: str, tensor: torch.Tensor, dtype: torch.dtype | None = None) -> None:
@@ -53,17 +74,55 @@ def bert_num_to_predict(
 
     ``num_tokens`` counts every non-pad token of a row *including* [CLS] and [SEP], as BERT's
     ``len(tokens)`` does (create_pretraining_data.py:369-370). BERT calls Python 3 ``round``,
-    which rounds half to even; ``torch.round`` does the same, and the product is taken in float64
+    which rounds half to even; ``numpy.rint`` does the same, and the product is taken in float64
     so it is bit-identical to Python's float arithmetic (``round(10 * 0.15) == 2``,
     ``round(30 * 0.15) == 4``). Note the floor of 1: even ``probability=0`` predicts one token.
+    """
+    return torch.from_numpy(bert_counts(num_tokens.cpu().numpy(), probability, max_predictions))
+
+
+def bert_counts(num_tokens: np.ndarray, probability: float, max_predictions: int | None = None) -> np.ndarray:
+    """numpy core of ``bert_num_to_predict``: (b,) token counts -> (b,) int64 prediction counts.
+
+    ``numpy.rint`` rounds half to even, as Python 3's ``round``.
     """
     _check_probability("probability", probability)
     if max_predictions is not None and max_predictions < 1:
         raise ValueError(f"max_predictions must be None or >= 1, got {max_predictions}")
-    counts = torch.round(num_tokens.to(torch.float64) * probability).long().clamp(min=1)  # (b,)
-    if max_predictions is not None:
-        counts = counts.clamp(max=max_predictions)
-    return counts
+    counts = np.rint(num_tokens.astype(np.float64) * probability).astype(np.int64)  # (b,)
+    counts = np.maximum(counts, 1)
+    return counts if max_predictions is None else np.minimum(counts, max_predictions)
+
+
+def exact_count_mask(
+    candidates: np.ndarray, counts: np.ndarray, generator: torch.Generator | None = None
+) -> np.ndarray:
+    """numpy core of ``select_exact_count``: candidates (b, t) bool, counts (b,) ints -> (b, t) bool.
+
+    Every candidate gets a uniform score, non-candidates score 2; a row keeps the scores up to its
+    ``k``-th smallest. One sort of a (b, t) float32 array costs less than a per-row partition.
+    Uniforms are float32 (24 bits), so two candidates tie on the ``k``-th score about once in 10^5
+    rows; such a row would keep one too many, and keeps the lower positions among the tied instead.
+    """
+    batch_size, length = candidates.shape
+    if batch_size == 0 or length == 0:
+        return candidates.copy()
+    counts = np.minimum(counts, length)  # (b,)
+    scores = _uniform((batch_size, length), generator)  # (b, t)
+    scores[~candidates] = _NOT_A_CANDIDATE_SCORE
+    ordered = np.sort(scores, axis=1)  # (b, t)
+    rows = np.arange(batch_size)
+    kth = ordered[rows, np.maximum(counts - 1, 0)]  # (b,)
+    kth[counts <= 0] = -1.0  # a row asked for nothing keeps nothing
+    selected = (scores <= kth[:, None]) & candidates  # (b, t)
+    after = ordered[rows, np.minimum(counts, length - 1)]  # (b,) the score ranked just after the k-th
+    for row in np.flatnonzero(after == kth):  # a tie on the k-th score, or too few candidates
+        if counts[row] >= length or kth[row] == _NOT_A_CANDIDATE_SCORE:
+            continue  # every candidate is kept: nothing to break
+        positions = np.flatnonzero(selected[row])
+        ranked = positions[np.argsort(scores[row, positions], kind="stable")]
+        selected[row, ranked[counts[row] :]] = False
+    return selected
 
 
 def select_exact_count(
@@ -73,22 +132,17 @@ def select_exact_count(
 
     Sampling is without replacement, as fairseq's ``np.random.choice(..., replace=False)``
     (mask_tokens_dataset.py:141-148) and BERT's shuffled candidate list: every candidate gets a
-    uniform score, non-candidates rank last, and the ``k`` lowest ranks are kept.
+    uniform score and the ``k`` lowest are kept (``exact_count_mask``).
     """
     _check_batch("candidates", candidates, torch.bool)
     _check_counts(num_to_select, candidates.shape[0])
-    scores = torch.rand(candidates.shape, generator=generator, device=candidates.device)  # (b, t)
-    scores = scores.masked_fill(~candidates, _NOT_A_CANDIDATE_SCORE)
-    counts = num_to_select.to(candidates.device).clamp(max=candidates.shape[1])  # (b,)
-    most = int(counts.max()) if counts.numel() else 0
-    # The k lowest scores of each row; topk over the largest k is cheaper than a full argsort.
-    lowest = scores.topk(most, dim=1, largest=False, sorted=True).indices  # (b, k)
-    keep = torch.arange(most, device=candidates.device) < counts.unsqueeze(1)  # (b, k)
-    chosen = torch.zeros_like(candidates).scatter_(1, lowest, keep)  # (b, t)
-    return candidates & chosen
+    selected = exact_count_mask(
+        candidates.cpu().numpy(), num_to_select.cpu().numpy().astype(np.int64), generator
+    )
+    return torch.from_numpy(selected).to(candidates.device)
 
 
-def _greedy_fill(lengths: torch.Tensor, budgets: torch.Tensor) -> torch.Tensor:
+def _greedy_fill(lengths: np.ndarray, budgets: np.ndarray) -> np.ndarray:
     """BERT's skip-if-overflow greedy over words in visiting order, vectorised and exact.
 
     lengths (b, u) in visiting order (0 = no word), budgets (b,) -> taken (b, u). Sequentially,
@@ -97,21 +151,48 @@ def _greedy_fill(lengths: torch.Tensor, budgets: torch.Tensor) -> torch.Tensor:
     further pick is the next word no longer than r, which shrinks r: at most max-word-length rounds.
     """
     real = lengths > 0  # (b, u)
-    within = (lengths.cumsum(dim=1) <= budgets.unsqueeze(1)) & real  # (b, u)
-    taken = within.long().cumprod(dim=1).bool()  # (b, u): the fitting prefix
-    left = budgets - (lengths * taken).sum(dim=1)  # (b,)
-    last = taken.sum(dim=1) - 1  # (b,) index of the last word considered
-    positions = torch.arange(lengths.shape[1], device=lengths.device)  # (u,)
+    within = (np.cumsum(lengths, axis=1) <= budgets[:, None]) & real  # (b, u)
+    taken = np.logical_and.accumulate(within, axis=1)  # (b, u): the fitting prefix
+    left = budgets - (lengths * taken).sum(axis=1)  # (b,)
+    last = taken.sum(axis=1) - 1  # (b,) index of the last word considered
+    positions = np.arange(lengths.shape[1])  # (u,)
     while True:
-        fits = real & (positions > last.unsqueeze(1)) & (lengths <= left.unsqueeze(1))  # (b, u)
-        has = fits.any(dim=1)  # (b,)
-        if not bool(has.any()):
+        fits = real & (positions > last[:, None]) & (lengths <= left[:, None])  # (b, u)
+        rows = np.flatnonzero(fits.any(axis=1))
+        if rows.size == 0:
             return taken
-        pick = fits.long().argmax(dim=1)  # (b,) the first word that fits, per row
-        rows = has.nonzero().squeeze(1)
-        taken[rows, pick[rows]] = True
-        left[rows] -= lengths[rows, pick[rows]]
-        last[rows] = pick[rows]
+        pick = fits[rows].argmax(axis=1)  # the first word that fits, per row that has one
+        taken[rows, pick] = True
+        left[rows] -= lengths[rows, pick]
+        last[rows] = pick
+
+
+def whole_word_mask(
+    word_ids: np.ndarray, candidates: np.ndarray, counts: np.ndarray, generator: torch.Generator | None = None
+) -> np.ndarray:
+    """numpy core of ``select_whole_words``: word_ids (b, t), candidates (b, t), counts (b,) -> (b, t)."""
+    batch_size, length = candidates.shape
+    if length == 0:
+        return candidates.copy()
+    word_ids = np.where(candidates & (word_ids >= 0), word_ids, -1)  # (b, t)
+    previous_ids = np.empty_like(word_ids)  # (b, t)
+    previous_ids[:, 0] = -1
+    previous_ids[:, 1:] = word_ids[:, :-1]
+    starts = candidates & ((word_ids != previous_ids) | (word_ids == -1))  # (b, t)
+    unit = np.maximum(np.cumsum(starts, axis=1) - 1, 0)  # (b, t): index of the word a token belongs to
+    num_units = int(starts.sum(axis=1).max())
+    if num_units == 0:
+        return candidates.copy()
+    flat_unit = (np.arange(batch_size)[:, None] * num_units + unit)[candidates]  # (candidate tokens,)
+    unit_lengths = np.bincount(flat_unit, minlength=batch_size * num_units).reshape(batch_size, num_units)
+
+    scores = _uniform((batch_size, num_units), generator)  # (b, u)
+    scores[unit_lengths == 0] = _NOT_A_CANDIDATE_SCORE
+    order = np.argsort(scores, axis=1)  # (b, u): words in visiting order, padding words last
+    taken_in_order = _greedy_fill(np.take_along_axis(unit_lengths, order, axis=1), counts)  # (b, u)
+    chosen = np.zeros_like(taken_in_order)  # (b, u)
+    np.put_along_axis(chosen, order, taken_in_order, axis=1)
+    return candidates & np.take_along_axis(chosen, unit, axis=1)  # (b, t)
 
 
 def select_whole_words(
@@ -136,28 +217,44 @@ def select_whole_words(
             f"word_ids shape {tuple(word_ids.shape)} != candidates shape {tuple(candidates.shape)}"
         )
     _check_counts(num_to_select, candidates.shape[0])
-    batch_size, length = candidates.shape
-    if length == 0:
-        return candidates.clone()
+    selected = whole_word_mask(
+        word_ids.cpu().numpy(),
+        candidates.cpu().numpy(),
+        num_to_select.cpu().numpy().astype(np.int64),
+        generator,
+    )
+    return torch.from_numpy(selected).to(candidates.device)
 
-    word_ids = word_ids.masked_fill(~candidates | (word_ids < 0), -1)
-    previous_ids = torch.nn.functional.pad(word_ids[:, :-1], (1, 0), value=-1)  # (b, t)
-    starts = candidates & ((word_ids != previous_ids) | (word_ids == -1))
-    unit = starts.long().cumsum(dim=1) - 1  # (b, t): index of the word a token belongs to
-    unit = unit.clamp(min=0)
-    num_units = int(starts.sum(dim=1).max())
-    if num_units == 0:
-        return candidates.clone()
-    unit_lengths = torch.zeros(batch_size, num_units, dtype=torch.long, device=candidates.device)
-    unit_lengths.scatter_add_(1, unit, candidates.long())  # (b, u)
 
-    scores = torch.rand(unit_lengths.shape, generator=generator, device=candidates.device)  # (b, u)
-    scores = scores.masked_fill(unit_lengths == 0, _NOT_A_CANDIDATE_SCORE)
-    order = scores.argsort(dim=1)  # (b, u): words in visiting order, padding words last
-    lengths_in_order = unit_lengths.gather(1, order)  # (b, u)
-    taken_sorted = _greedy_fill(lengths_in_order, num_to_select.to(candidates.device))  # (b, u)
-    chosen = torch.zeros_like(taken_sorted).scatter_(1, order, taken_sorted)  # (b, u)
-    return candidates & chosen.gather(1, unit)  # (b, t)
+def mask_replace(
+    input_ids: np.ndarray,
+    selected: np.ndarray,
+    *,
+    mask_token_id: int,
+    replacement_ids: np.ndarray,
+    mask_prob: float,
+    random_prob: float,
+    generator: torch.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """numpy core of ``apply_mask_replace``: input_ids (b, t), selected (b, t) -> (corrupted, labels).
+
+    One uniform per selected token, drawn in row-major order of the selected positions, then one
+    uniform index into ``replacement_ids`` per token to randomise.
+    """
+    input_ids = np.ascontiguousarray(input_ids)
+    positions = np.flatnonzero(selected)  # (s,) flat indices of the selected tokens
+    draws = _uniform((positions.size,), generator)  # (s,)
+    originals = input_ids.reshape(-1)[positions]  # (s,)
+    corrupted = input_ids.copy()  # (b, t)
+    flat = corrupted.reshape(-1)
+    flat[positions[draws < mask_prob]] = mask_token_id
+    randomized = positions[(draws >= mask_prob) & (draws < mask_prob + random_prob)]
+    if randomized.size:
+        picks = torch.randint(len(replacement_ids), (randomized.size,), generator=generator).numpy()
+        flat[randomized] = replacement_ids[picks]
+    labels = np.full(input_ids.shape, IGNORE_INDEX, dtype=input_ids.dtype)  # (b, t)
+    labels.reshape(-1)[positions] = originals
+    return corrupted, labels
 
 
 def apply_mask_replace(
@@ -189,22 +286,23 @@ def apply_mask_replace(
         raise ValueError(
             f"selected shape {tuple(selected.shape)} != input_ids shape {tuple(input_ids.shape)}"
         )
+    _check_mask_replace(mask_prob, random_prob, replacement_ids.numel())
+    corrupted, labels = mask_replace(
+        input_ids.cpu().numpy(),
+        selected.cpu().numpy(),
+        mask_token_id=mask_token_id,
+        replacement_ids=replacement_ids.cpu().numpy(),
+        mask_prob=mask_prob,
+        random_prob=random_prob,
+        generator=generator,
+    )
+    return torch.from_numpy(corrupted).to(input_ids.device), torch.from_numpy(labels).to(input_ids.device)
+
+
+def _check_mask_replace(mask_prob: float, random_prob: float, num_replacements: int) -> None:
     _check_probability("mask_prob", mask_prob)
     _check_probability("random_prob", random_prob)
     if mask_prob + random_prob > 1.0:
         raise ValueError(f"mask_prob + random_prob must be <= 1, got {mask_prob} + {random_prob}")
-    if random_prob > 0 and replacement_ids.numel() == 0:
+    if random_prob > 0 and num_replacements == 0:
         raise ValueError("replacement_ids is empty but random_prob > 0: no token to replace with")
-
-    draws = torch.rand(input_ids.shape, generator=generator, device=input_ids.device)  # (b, t)
-    to_mask = selected & (draws < mask_prob)
-    to_randomize = selected & (draws >= mask_prob) & (draws < mask_prob + random_prob)
-    corrupted = input_ids.masked_fill(to_mask, mask_token_id)
-    num_random = int(to_randomize.sum())
-    if num_random:
-        picks = torch.randint(
-            replacement_ids.numel(), (num_random,), generator=generator, device=input_ids.device
-        )
-        corrupted[to_randomize] = replacement_ids.to(input_ids.device, input_ids.dtype)[picks]
-    labels = input_ids.masked_fill(~selected, IGNORE_INDEX)
-    return corrupted, labels

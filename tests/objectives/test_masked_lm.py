@@ -2,6 +2,7 @@
 
 import pickle
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -301,6 +302,11 @@ def test_invalid_fields_raise_with_the_value(kwargs, message):
         ([{"input_ids": [5]}, {"input_ids": [6], "token_type_ids": [0]}], {}, "feature 1 has keys"),
         ([{"attention_mask": [1]}], {}, "needs 'input_ids'"),
         ([{"input_ids": [5], "text": "hi"}, {"input_ids": [6], "text": "yo"}], {}, "'text'"),
+        ([[5, 6.5]], {}, "'input_ids' must hold integers"),
+        ([[5, None]], {}, "'input_ids' must hold integers"),
+        ([[5, 2**64]], {}, "'input_ids' must hold integers in the int64 range"),
+        ([{"input_ids": [5, 6], "attention_mask": [1, "1"]}], {}, "'attention_mask' must hold integers"),
+        ([[5, 6], torch.tensor([[5, 6]])], {}, r"feature 1 'input_ids' must be 1-D, got shape \(1, 2\)"),
     ],
 )
 def test_invalid_inputs_raise_with_the_value(features, kwargs, message):
@@ -391,3 +397,10 @@ def test_bad_span_groups_raise_naming_the_span(spans, message):
     feature = {"input_ids": [CLS, 10, 11, 12, 13, 14, 15, SEP], "span_groups": spans}
     with pytest.raises((ValueError, TypeError), match=message):
         make_collator(seed=0)([feature])
+
+
+def test_numpy_integers_and_bools_in_list_rows_read_as_their_values():
+    rows = [[5, np.int64(6), np.int32(7), True], [8, 9, 10, 11]]
+    batch = make_collator(seed=0, mlm_probability=0.0, max_predictions=1)(rows)
+    original = torch.where(batch["labels"] == IGNORE_INDEX, batch["input_ids"], batch["labels"])
+    assert original.tolist() == [[5, 6, 7, 1], [8, 9, 10, 11]]

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hf_ssl.constants import IGNORE_INDEX
+from hf_ssl.objectives import noise
 from hf_ssl.objectives.noise import (
     apply_mask_replace,
     bert_num_to_predict,
@@ -69,6 +70,26 @@ def test_exact_count_selects_min_of_budget_and_candidates(batch):
     selected = select_exact_count(candidates, counts, torch.Generator().manual_seed(seed))
     assert not (selected & ~candidates).any()
     assert selected.sum(1).tolist() == torch.minimum(counts, candidates.sum(1)).tolist()
+
+
+@pytest.mark.parametrize("levels", [1, 2, 4])
+def test_exact_count_breaks_ties_on_the_kth_score_by_position(monkeypatch, levels):
+    # Uniforms quantised to a few levels make the k-th score tie with its neighbours in most rows;
+    # a row must still get exactly k, the lowest scores first and the lower positions among equals.
+    def coarse(shape, generator):
+        return (torch.rand(shape, generator=generator) * levels).floor().div(levels).numpy()
+
+    monkeypatch.setattr(noise, "_uniform", coarse)
+    generator = torch.Generator().manual_seed(0)
+    candidates = torch.rand(64, 40, generator=generator) < 0.8  # (b, t)
+    counts = torch.randint(0, 45, (64,), generator=generator)  # (b,), some above the candidates
+    selected = select_exact_count(candidates, counts, torch.Generator().manual_seed(1))
+    assert selected.sum(1).tolist() == torch.minimum(counts, candidates.sum(1)).tolist()
+    scores = torch.from_numpy(coarse(candidates.shape, torch.Generator().manual_seed(1)))
+    for row in range(64):
+        keys = [(float(scores[row, i]), i) for i in range(40) if candidates[row, i]]
+        expected = sorted(keys)[: int(counts[row])]
+        assert selected[row].nonzero().squeeze(1).tolist() == sorted(i for _, i in expected)
 
 
 def test_exact_count_is_uniform_over_candidates():
@@ -236,4 +257,4 @@ def test_vectorised_greedy_fill_equals_berts_sequential_loop(rows):
     expected = [
         _sequential_greedy(row, budget) for row, budget in zip(padded.tolist(), budgets.tolist(), strict=True)
     ]
-    assert _greedy_fill(padded.reshape(len(rows), width), budgets).tolist() == expected
+    assert _greedy_fill(padded.reshape(len(rows), width).numpy(), budgets.numpy()).tolist() == expected
