@@ -7,6 +7,8 @@ work with them, and `from_transformers` / `to_transformers` move weights between
 
 from __future__ import annotations
 
+from typing import Any
+
 from transformers import (
     AutoConfig,
     AutoModel,
@@ -20,6 +22,8 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoModelForTextEncoding,
     AutoModelForTokenClassification,
+    PreTrainedConfig,
+    PreTrainedModel,
 )
 
 from . import presets
@@ -121,7 +125,7 @@ from .training import (
 __version__ = "0.1.0"
 
 # (config, {Auto class: model class}) for every architecture: the single place that registers them.
-AUTO_CLASSES = {
+AUTO_CLASSES: dict[type[PreTrainedConfig], dict[Any, type[PreTrainedModel]]] = {
     BertConfig: {
         AutoModel: BertModel,
         AutoModelForPreTraining: BertForPreTraining,

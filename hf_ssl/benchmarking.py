@@ -208,7 +208,7 @@ def collator_throughput(rounds: int, examples: int = 2048, tensors: bool = False
     rows given as Python lists (a tokenizer's output) or, with ``tensors``, as 1-D tensors (a
     ``datasets`` split in torch format, the usual fixed-length pretraining input)."""
     g = torch.Generator().manual_seed(0)
-    rows = [torch.randint(5, 30522, (LENGTH,), generator=g) for _ in range(examples)]
+    rows: list[Any] = [torch.randint(5, 30522, (LENGTH,), generator=g) for _ in range(examples)]
     if not tensors:
         rows = [row.tolist() for row in rows]
     ours = MaskedLMCollator(

@@ -9,6 +9,7 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .recipes import PRETRAINABLE, FinetuneSettings, PretrainSettings, default_output, finetune, pretrain
 
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
 
+    result: Any
     if args.command == "pretrain":
         result = pretrain(_pretrain_settings(args))
     elif args.command == "finetune":

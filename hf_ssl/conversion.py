@@ -131,6 +131,11 @@ class Conversion:
     config_to_theirs: Callable[[PreTrainedConfig], PreTrainedConfig]
 
 
+def config_free(build: Callable[..., WeightMap], *args: Any) -> Callable[[PreTrainedConfig], WeightMap]:
+    """A ``Conversion.weight_map`` that ignores the config: ``build(*args)`` for every config."""
+    return lambda config: build(*args)
+
+
 _BY_THEIRS: dict[str, Conversion] = {}
 # One hf_ssl class can have several transformers twins (GPT: GPT-2 and OpenAI GPT); the first whose
 # config fits the model is used.
@@ -167,8 +172,14 @@ def from_transformers(model: PreTrainedModel) -> PreTrainedModel:
     twin = conversion.ours(config)
     state = conversion.weight_map(config).to_ours(model.state_dict())
     _load_strict(twin, state)
-    twin.to(next(model.parameters()).dtype)
+    _cast_like(twin, model)
     return twin.train(model.training)
+
+
+def _cast_like(twin: torch.nn.Module, model: torch.nn.Module) -> None:
+    """Give ``twin`` the dtype of ``model``'s parameters (typed as nn.Module: PreTrainedModel.to is a
+    functools wrapper that type checkers cannot bind; the call still dispatches to it)."""
+    twin.to(next(model.parameters()).dtype)
 
 
 def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
@@ -190,7 +201,7 @@ def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
     twin = conversion.theirs(config)
     state = conversion.weight_map(model.config).to_theirs(model.state_dict())
     _load_strict(twin, state)
-    twin.to(next(model.parameters()).dtype)
+    _cast_like(twin, model)
     return twin.train(model.training)
 
 
@@ -198,7 +209,7 @@ def copy_config_fields(
     source: PreTrainedConfig, target_class: type[PreTrainedConfig], **overrides: Any
 ) -> Any:
     """Build `target_class` from the fields of `source` that it declares (plus the label maps)."""
-    fields = set(target_class.__dataclass_fields__)  # type: ignore[attr-defined]
+    fields = set(target_class.__dataclass_fields__)
     values = {k: v for k, v in source.to_dict().items() if k in fields and not k.startswith("_")}
     for name in ("id2label", "label2id", "problem_type"):
         if getattr(source, name, None) is not None:
@@ -268,7 +279,11 @@ class LoadsTransformersCheckpoints:
                 )
         if config_file.is_file() and cls in _BY_OURS:
             model_type = json.loads(config_file.read_text()).get("model_type", "")
-            twins = [c.theirs for c in _BY_OURS[cls] if c.theirs.config_class.model_type == model_type]
+            twins = [
+                c.theirs
+                for c in _BY_OURS[cls]
+                if getattr(c.theirs.config_class, "model_type", None) == model_type
+            ]
             if model_type and not model_type.startswith("hf_ssl_"):
                 if not twins:
                     raise ValueError(

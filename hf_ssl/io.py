@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 @contextmanager
@@ -166,9 +167,7 @@ class AtomicSaveMixin:
     `push_to_hub=True` saves this way, then pushes with `push_to_hub`.
     """
 
-    def save_pretrained(
-        self, save_directory: str | os.PathLike[str], *args: object, **kwargs: object
-    ) -> object:
+    def save_pretrained(self, save_directory: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Any:
         if kwargs.pop("push_to_hub", False):
             # transformers' own push path writes straight into the directory and skips SAVE_HOOKS, so
             # the pushed repo would lack the auto_map and the remote-code module: save atomically,
@@ -176,7 +175,7 @@ class AtomicSaveMixin:
             push = {k: kwargs.pop(k) for k in _PUSH_ONLY_KWARGS if k in kwargs}
             repo_id = push.pop("repo_id", Path(save_directory).name)
             result = self.save_pretrained(save_directory, *args, **kwargs)
-            self.push_to_hub(  # type: ignore[attr-defined]
+            self.push_to_hub(
                 repo_id,
                 token=kwargs.get("token"),
                 max_shard_size=kwargs.get("max_shard_size", "50GB"),
@@ -208,7 +207,7 @@ class AtomicSaveMixin:
             shutil.rmtree(staging, ignore_errors=True)
         return result
 
-    def push_to_hub(
+    def _push_to_hub(
         self,
         repo_id: str,
         *,
@@ -220,7 +219,7 @@ class AtomicSaveMixin:
         create_pr: bool = False,
         max_shard_size: int | str | None = "50GB",
         tags: list[str] | None = None,
-    ) -> object:
+    ) -> str:
         """transformers' `push_to_hub` (same arguments), but the README is hf_ssl's model card.
 
         transformers (utils/hub.py, PushToHubMixin.push_to_hub) saves into a temporary directory and
@@ -233,16 +232,17 @@ class AtomicSaveMixin:
         from transformers.utils.hub import create_and_tag_model_card, hf_api
 
         repo_id = hf_api().create_repo(repo_id, private=private, token=token, exist_ok=True).repo_id
+        card_token = token if isinstance(token, str) else None  # True/None: the stored login
         with tempfile.TemporaryDirectory() as tmp_dir:
             self.save_pretrained(tmp_dir, max_shard_size=max_shard_size)
             readme = Path(tmp_dir) / "README.md"
             try:
-                card = ModelCard.load(repo_id, token=token)
+                card = ModelCard.load(repo_id, token=card_token)
             except EntryNotFoundError:
                 # No card in the repo: ours, or transformers' generic one if no hook wrote a card.
                 card = ModelCard.load(readme) if readme.is_file() else None
             if card is None:
-                card = create_and_tag_model_card(repo_id, tags, token=token)
+                card = create_and_tag_model_card(repo_id, tags, token=card_token)
             if tags:
                 card_tags = list(card.data.tags or [])
                 card.data.tags = card_tags + [tag for tag in tags if tag not in card_tags]
@@ -257,3 +257,8 @@ class AtomicSaveMixin:
                 revision=revision,
                 commit_description=commit_description,
             )
+
+    # transformers replaces PreTrainedModel.push_to_hub by a functools-wrapped copy (copy_func), which
+    # no plain method matches for a type checker; the override is typed Any so every model class that
+    # combines this mixin with PreTrainedModel type-checks.
+    push_to_hub: Any = _push_to_hub

@@ -183,7 +183,9 @@ def _build_denoising(
             "forced_eos_token_id": tokenizer.eos_token_id,
         }
         model = BartForConditionalGeneration(BartConfig(**sizes, **specials, max_position_embeddings=context))
-        collators = [DenoisingCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
+        collators: list[Any] = [
+            DenoisingCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)
+        ]
         return rows(train_docs), rows(eval_docs), model, *collators
     if settings.model == "mass":
 
@@ -245,7 +247,9 @@ def _build_prefix(
     model = PrefixLMForCausalLM(
         PrefixLMConfig(**sizes, max_position_embeddings=context, bos_token_id=eos, eos_token_id=eos)
     )
-    collators = [PrefixLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)]
+    collators: list[Any] = [
+        PrefixLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)
+    ]
     return rows(train_docs), rows(eval_docs), model, *collators
 
 

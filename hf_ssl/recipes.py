@@ -15,9 +15,10 @@ import logging
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -53,7 +54,8 @@ logger = logging.getLogger(__name__)
 PRETRAINABLE = ("bert", "roberta", "albert", "electra", "gpt", "bart", "mass", "t5", "prefix-lm")
 # Tokenizer per family: WordPiece for BERT-style vocabularies (ALBERT's SentencePiece model cannot be
 # trained offline here; WordPiece stands in), byte-level BPE for RoBERTa and GPT.
-TOKENIZERS = {
+# Each trainer takes (texts, vocab_size=..., model_max_length=...) and returns a transformers tokenizer.
+TOKENIZERS: dict[str, Callable[..., Any]] = {
     "bert": train_wordpiece_tokenizer,
     "albert": train_wordpiece_tokenizer,
     "electra": train_wordpiece_tokenizer,
@@ -172,7 +174,7 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     )
     result = trainer.train()
     trainer.data_collator = eval_collator
-    evaluation = trainer.evaluate(eval_dataset=eval_set)
+    evaluation = trainer.evaluate(eval_dataset=eval_set)  # type: ignore[arg-type]  # a list is a map-style dataset
     metrics = {
         "model": settings.model,
         "parameters": model.num_parameters(),
@@ -366,7 +368,7 @@ def _classification_collator(
     or [start] A [delim] B [extract], with the three task tokens added to the vocabulary."""
     if not isinstance(model, GPTPreTrainedModel):
         return DataCollatorWithPadding(tokenizer), False
-    task = "entailment" if text_pair_column else "classification"
+    task: Literal["entailment", "classification"] = "entailment" if text_pair_column else "classification"
     collator = GPTTaskCollator.from_tokenizer(tokenizer, task, max_length=max_length)
     model.resize_token_embeddings(len(tokenizer))
     return collator, True

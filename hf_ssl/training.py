@@ -151,7 +151,13 @@ class SafeCheckpointsMixin:
                 shutil.rmtree(checkpoint, ignore_errors=True)
             raise
 
-    def train(self, resume_from_checkpoint: str | bool | None = None, **kwargs: Any) -> Any:
+    def train(
+        self,
+        resume_from_checkpoint: str | bool | None = None,
+        trial: Any = None,
+        ignore_keys_for_eval: list[str] | None = None,
+    ) -> Any:
+        """``Trainer.train``; ``resume_from_checkpoint=True`` picks the newest *complete* checkpoint."""
         if resume_from_checkpoint is True:
             found = last_complete_checkpoint(self.args.output_dir)  # type: ignore[attr-defined]
             if found is None:
@@ -160,7 +166,11 @@ class SafeCheckpointsMixin:
                     "checkpoint-N directory (one with trainer_state.json)"
                 )
             resume_from_checkpoint = found
-        return super().train(resume_from_checkpoint=resume_from_checkpoint, **kwargs)  # type: ignore[misc]
+        return super().train(  # type: ignore[misc]
+            resume_from_checkpoint=resume_from_checkpoint,
+            trial=trial,
+            ignore_keys_for_eval=ignore_keys_for_eval,
+        )
 
 
 class SafeCheckpointTrainer(SafeCheckpointsMixin, Trainer):

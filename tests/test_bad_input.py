@@ -134,3 +134,35 @@ CONFIG_CASES = [
 def test_bad_config_values_are_named(config, values, message):
     with pytest.raises(ValueError, match=message):
         getattr(hf_ssl, config)(**values)
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f != "elmo"])
+def test_input_embeddings_that_are_not_an_embedding_are_named(family):
+    model = _pretraining_model(family)
+    with pytest.raises(TypeError, match=r"must be an nn\.Embedding, got Linear"):
+        model.set_input_embeddings(torch.nn.Linear(4, 4))
+
+
+def test_a_classification_head_without_labels_is_named():
+    config = type(TINY_CONFIGS["bert"]).from_dict(TINY_CONFIGS["bert"].to_dict())
+    config.id2label = None
+    with pytest.raises(ValueError, match=r"config\.num_labels is None"):
+        hf_ssl.BertForSequenceClassification(config)
+
+
+def test_bart_without_a_decoder_start_token_is_named_when_shifting():
+    config = type(TINY_CONFIGS["bart"]).from_dict(TINY_CONFIGS["bart"].to_dict())
+    config.decoder_start_token_id = None
+    model = hf_ssl.BartForConditionalGeneration(config).eval()
+    with pytest.raises(ValueError, match=r"needs config\.pad_token_id and config\.decoder_start_token_id"):
+        model(input_ids=torch.tensor([[5, 6, 7]]))
+
+
+def test_a_kv_cache_on_attention_built_without_layer_idx_is_named():
+    from transformers import DynamicCache
+
+    from hf_ssl.layers.attention import MultiHeadAttention
+
+    attention = MultiHeadAttention(hidden_size=16, num_heads=2)
+    with pytest.raises(ValueError, match="without layer_idx"):
+        attention(torch.zeros(1, 3, 16), past_key_values=DynamicCache())

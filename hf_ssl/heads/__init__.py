@@ -1,6 +1,6 @@
 """Heads shared by the zoo's models: LM, classification, tagging, span QA, and their losses."""
 
-from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead
+from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead, num_classes
 from .lm import MaskedLMHead
 from .losses import check_label_shape, cross_entropy, sequence_classification_loss, span_loss
 from .replaced_token import ReplacedTokenHead, gumbel_max_sample, replaced_token_loss
@@ -15,6 +15,7 @@ __all__ = [
     "check_label_shape",
     "cross_entropy",
     "gumbel_max_sample",
+    "num_classes",
     "replaced_token_loss",
     "sequence_classification_loss",
     "span_loss",

@@ -11,10 +11,19 @@ Shapes: b batch, t length, H hidden, c classes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
 from ..layers.feed_forward import activation_function
+
+
+def num_classes(config: Any) -> int:
+    """``config.num_labels``, which transformers leaves None when ``id2label`` is unset."""
+    if config.num_labels is None:
+        raise ValueError("config.num_labels is None; set num_labels (or id2label) for a classification head")
+    return int(config.num_labels)
 
 
 class Pooler(nn.Module):

@@ -11,7 +11,7 @@ Shapes: n items (tokens or sequences), c classes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from torch.nn import functional as F
@@ -47,12 +47,15 @@ def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch
     return _normalise(total, count, num_items_in_batch)
 
 
+ProblemType = Literal["regression", "single_label_classification", "multi_label_classification"]
+
+
 def sequence_classification_loss(
     logits: torch.Tensor,
     labels: torch.Tensor,
     problem_type: str | None,
     num_items_in_batch: Any = None,
-) -> tuple[torch.Tensor, str]:
+) -> tuple[torch.Tensor, ProblemType]:
     """Loss for (b, c) logits, choosing the problem type as transformers does when it is unset.
 
     Returns the loss and the problem type used (the model stores it in its config, like transformers).
@@ -68,14 +71,14 @@ def sequence_classification_loss(
     if problem_type == "regression":
         predictions = logits.squeeze(-1) if num_labels == 1 else logits
         total = F.mse_loss(predictions.float(), labels.to(predictions.dtype).float(), reduction="sum")
-        return _normalise(total, labels.shape[0], num_items_in_batch), problem_type
+        return _normalise(total, labels.shape[0], num_items_in_batch), "regression"
     if problem_type == "single_label_classification":
-        return cross_entropy(logits, labels, num_items_in_batch), problem_type
+        return cross_entropy(logits, labels, num_items_in_batch), "single_label_classification"
     if problem_type == "multi_label_classification":
         total = (
             F.binary_cross_entropy_with_logits(logits.float(), labels.float(), reduction="sum") / num_labels
         )
-        return _normalise(total, labels.shape[0], num_items_in_batch), problem_type
+        return _normalise(total, labels.shape[0], num_items_in_batch), "multi_label_classification"
     raise ValueError(
         f"problem_type={problem_type!r}; expected 'regression', 'single_label_classification' "
         "or 'multi_label_classification'"

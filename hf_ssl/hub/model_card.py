@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
@@ -160,6 +160,7 @@ def render_model_card(
     config = getattr(model, "config", model)
     family = family_of(config)
     template = ModelCard(template_text(family), ignore_metadata_errors=False)
+    template_data = cast(ModelCardData, template.data)  # a ModelCard's metadata is ModelCardData
     checked = _check_metrics(metrics)
     dataset_list = _as_list(datasets, "datasets")
     base_models = _as_list(base_model, "base_model")
@@ -187,12 +188,12 @@ def render_model_card(
         )
         for key, value in checked.items()
     ]
-    tags = list(template.data.tags or [])
+    tags = list(template_data.tags or [])
     for tag in (LIBRARY_TAG, family):
         if tag not in tags:
             tags.append(tag)
     data = ModelCardData(
-        license=template.data.license,
+        license=template_data.license,
         library_name="transformers",
         tags=tags,
         pipeline_tag=task_type if task_type != "other" else None,

@@ -104,6 +104,11 @@ class MultiHeadAttention(nn.Module):
             self.qkv_proj = nn.Linear(hidden_size, 3 * self.inner_size, bias=bias)
         self.o_proj = nn.Linear(self.inner_size, hidden_size, bias=bias)
 
+    def _cache_index(self) -> int:
+        if self.layer_idx is None:
+            raise ValueError("this attention layer was built without layer_idx, so it cannot use a KV cache")
+        return self.layer_idx
+
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
         return x.view(*x.shape[:-1], -1, self.head_dim).transpose(1, 2)  # (b, h, t, d)
 
@@ -123,19 +128,17 @@ class MultiHeadAttention(nn.Module):
             if key_value_states is None:
                 raise ValueError("cross-attention needs key_value_states (the encoder's hidden states)")
             query = self._split_heads(self.q_proj(hidden_states))  # (b, h, t, d)
-            cache = (
-                past_key_values.cross_attention_cache
-                if isinstance(past_key_values, EncoderDecoderCache)
-                else None
-            )
-            if cache is not None and past_key_values.is_updated.get(self.layer_idx, False):
-                key, value = cache.layers[self.layer_idx].keys, cache.layers[self.layer_idx].values
+            cross = past_key_values if isinstance(past_key_values, EncoderDecoderCache) else None
+            if cross is not None and cross.is_updated.get(self._cache_index(), False):
+                # An attention cache layer (the union also names linear-attention layers, never used here).
+                layer: Any = cross.cross_attention_cache.layers[self._cache_index()]
+                key, value = layer.keys, layer.values
             else:
                 key, value = self.kv_proj(key_value_states).chunk(2, dim=-1)  # 2 x (b, s, h·d)
                 key, value = self._split_heads(key), self._split_heads(value)  # (b, h, s, d)
-                if cache is not None:
-                    key, value = cache.update(key, value, self.layer_idx)
-                    past_key_values.is_updated[self.layer_idx] = True
+                if cross is not None:
+                    key, value = cross.cross_attention_cache.update(key, value, self._cache_index())
+                    cross.is_updated[self._cache_index()] = True
         else:
             query, key, value = self.qkv_proj(hidden_states).chunk(3, dim=-1)  # 3 x (b, t, h·d)
             query, key, value = self._split_heads(query), self._split_heads(key), self._split_heads(value)
@@ -145,7 +148,7 @@ class MultiHeadAttention(nn.Module):
                     if isinstance(past_key_values, EncoderDecoderCache)
                     else past_key_values
                 )
-                key, value = cache.update(key, value, self.layer_idx)  # (b, h, s, d)
+                key, value = cache.update(key, value, self._cache_index())  # (b, h, s, d)
 
         if position_bias is not None:
             # Relative position bias (T5) goes to the kernel, not onto the mask: the mask may be boolean

@@ -14,6 +14,13 @@ import torch
 from torch import nn
 
 
+def as_embedding(value: nn.Module) -> nn.Embedding:
+    """``value`` when it is an ``nn.Embedding`` (what ``set_input_embeddings`` can take), else TypeError."""
+    if not isinstance(value, nn.Embedding):
+        raise TypeError(f"input embeddings must be an nn.Embedding, got {type(value).__name__}")
+    return value
+
+
 def positions_after_padding(input_ids: torch.Tensor, padding_idx: int, past_length: int = 0) -> torch.Tensor:
     """fairseq/RoBERTa position ids: real tokens count up from padding_idx + 1, pads get padding_idx.
 

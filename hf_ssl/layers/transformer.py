@@ -136,11 +136,11 @@ class TransformerLayer(GradientCheckpointingLayer):
             ),
         )
         cross_weights = None
-        if self.cross_attn is not None and encoder_hidden_states is not None:
-            cross_attn = self.cross_attn
+        cross_attn, cross_attn_norm = self.cross_attn, self.cross_attn_norm
+        if cross_attn is not None and cross_attn_norm is not None and encoder_hidden_states is not None:
             hidden_states, cross_weights = self._residual(
                 hidden_states,
-                self.cross_attn_norm,
+                cross_attn_norm,
                 lambda x: cross_attn(
                     x,
                     encoder_attention_mask,

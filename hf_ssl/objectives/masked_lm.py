@@ -44,6 +44,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["MaskedLMCollator"]
 
+# One key's rows: lists of ints or 1-D integer tensors (a batch may mix them).
+Rows = list[Any]
+
 # Keys the collator reads per token; every other key is a per-example value passed through.
 _TOKEN_KEYS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "word_ids")
 
@@ -68,7 +71,7 @@ def _row_values(row: Any, key: str, index: int) -> list | torch.Tensor:
     return list(row)
 
 
-def _key_rows(values: list[Any], key: str) -> list[list] | list[torch.Tensor]:
+def _key_rows(values: list[Any], key: str) -> Rows:
     """``_row_values`` for every row of one key, with one type scan for the usual all-lists or
     all-1-D-tensors batch instead of a Python call per row."""
     kinds = set(map(type, values))
@@ -77,7 +80,7 @@ def _key_rows(values: list[Any], key: str) -> list[list] | list[torch.Tensor]:
     return [_row_values(row, key, i) for i, row in enumerate(values)]
 
 
-def _row_lengths(rows: list[list] | list[torch.Tensor]) -> list[int]:
+def _row_lengths(rows: Rows) -> list[int]:
     # A tensor's len() goes through Python-level torch code; its shape does not.
     return [row.shape[0] if type(row) is torch.Tensor else len(row) for row in rows]
 
@@ -89,7 +92,7 @@ def _int64_row_format(length: int) -> struct.Struct:
 
 
 def _pad(
-    rows: list[list] | list[torch.Tensor],
+    rows: Rows,
     length: int,
     valid: np.ndarray | None,
     pad_value: int,
@@ -270,7 +273,7 @@ class MaskedLMCollator:
         params.update(kwargs)
         return cls(**params)
 
-    def _gather(self, features: Sequence[Any]) -> tuple[dict[str, list[list]], dict[str, list[Any]]]:
+    def _gather(self, features: Sequence[Any]) -> tuple[dict[str, Rows], dict[str, list[Any]]]:
         """Split features into per-token rows (by key) and per-example passthrough values."""
         if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
             raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
@@ -295,7 +298,7 @@ class MaskedLMCollator:
 
     def _unit_ids(
         self,
-        rows: dict[str, list],
+        rows: dict[str, Rows],
         lengths: list[int],
         spans: list[Any] | None,
         length: int,
@@ -324,7 +327,7 @@ class MaskedLMCollator:
         return _pad(unit_rows, length, valid, -1, "word_ids")
 
     def __call__(
-        self, features: Sequence[dict[str, Any]] | Sequence[Sequence[int]]
+        self, features: Sequence[dict[str, Any]] | Sequence[Sequence[int] | torch.Tensor]
     ) -> dict[str, torch.Tensor]:
         rows, extras = self._gather(features)
         lengths = _row_lengths(rows["input_ids"])

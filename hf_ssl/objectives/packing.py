@@ -23,7 +23,8 @@ from hf_ssl.constants import IGNORE_INDEX
 __all__ = ["PackingCollator", "Seq2SeqPackingCollator", "pack_batch", "pack_seq2seq_batch"]
 
 # Token-aligned keys packed along with input_ids, and the value that pads each.
-_TOKEN_KEYS = {"input_ids": None, "labels": IGNORE_INDEX, "token_type_ids": 0}
+# Keys packed per token (attention_mask is rebuilt from the packing).
+_TOKEN_KEYS = ("input_ids", "labels", "token_type_ids")
 
 
 def pack_batch(
@@ -56,14 +57,8 @@ def pack_batch(
         rows[slot].append(index)
         room[slot] -= length
     keys = [k for k in _TOKEN_KEYS if k in batch]
-    out = {
-        key: torch.full(
-            (len(rows), row_length),
-            pad_token_id if key == "input_ids" else _TOKEN_KEYS[key],
-            dtype=batch[key].dtype,
-        )
-        for key in keys
-    }
+    padding = {"input_ids": pad_token_id, "labels": IGNORE_INDEX, "token_type_ids": 0}
+    out = {key: torch.full((len(rows), row_length), padding[key], dtype=batch[key].dtype) for key in keys}
     out["position_ids"] = torch.zeros(len(rows), row_length, dtype=torch.long)
     out["attention_mask"] = torch.zeros(len(rows), row_length, dtype=torch.long)
     for r, members in enumerate(rows):

@@ -10,7 +10,15 @@ from __future__ import annotations
 import transformers
 from transformers import PreTrainedConfig
 
-from ...conversion import Conversion, Rule, WeightMap, copy_config_fields, register_conversion, rule
+from ...conversion import (
+    Conversion,
+    Rule,
+    WeightMap,
+    config_free,
+    copy_config_fields,
+    register_conversion,
+    rule,
+)
 from ..bert.convert_bert import BUFFERS
 from . import modeling_albert as ours
 from .configuration_albert import AlbertConfig
@@ -89,7 +97,7 @@ for _name in (
         Conversion(
             ours=getattr(ours, _name),
             theirs=getattr(transformers, _name),
-            weight_map=lambda config, head=_name: albert_weight_map(head),
+            weight_map=config_free(albert_weight_map, _name),
             config_to_ours=config_to_ours,
             config_to_theirs=config_to_theirs,
         )

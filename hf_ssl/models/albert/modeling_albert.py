@@ -20,7 +20,7 @@ from .configuration_albert import AlbertConfig
 
 
 class AlbertPreTrainedModel(bert.BertPreTrainedModel):
-    config: AlbertConfig  # type: ignore[assignment]
+    config: AlbertConfig
     config_class = AlbertConfig
     base_model_prefix = "albert"
     # transformers' ALBERT applies embedding_hidden_mapping_in even when E == H; the reference code
@@ -40,7 +40,7 @@ _TIED = {"lm_head.decoder.weight": "albert.embeddings.word_embeddings.weight"}
 class AlbertForPreTraining(AlbertPreTrainedModel, bert.BertForPreTraining):
     """MLM + sentence-order prediction on the pooled state; the two losses summed."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = _TIED
+    _tied_weights_keys: dict[str, str] = _TIED
 
     def forward(  # type: ignore[override]
         self,
@@ -80,7 +80,7 @@ class AlbertForPreTraining(AlbertPreTrainedModel, bert.BertForPreTraining):
 class AlbertForMaskedLM(AlbertPreTrainedModel, bert.BertForMaskedLM):
     """Encoder + masked-LM head through the factorized, tied embedding."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = _TIED
+    _tied_weights_keys: dict[str, str] = _TIED
 
 
 class AlbertForSequenceClassification(AlbertPreTrainedModel, bert.BertForSequenceClassification):

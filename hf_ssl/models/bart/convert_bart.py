@@ -13,7 +13,15 @@ import torch
 import transformers
 from transformers import PreTrainedConfig
 
-from ...conversion import Conversion, Rule, WeightMap, copy_config_fields, register_conversion, rule
+from ...conversion import (
+    Conversion,
+    Rule,
+    WeightMap,
+    config_free,
+    copy_config_fields,
+    register_conversion,
+    rule,
+)
 from . import modeling_bart as ours
 from .configuration_bart import BartConfig
 
@@ -85,10 +93,8 @@ def _to_ours(config: PreTrainedConfig) -> BartConfig:
 
 
 def _to_theirs(config: PreTrainedConfig) -> transformers.BartConfig:
-    if config.layer_norm_eps != 1e-5:  # type: ignore[attr-defined]
-        raise ValueError(
-            f"layer_norm_eps={config.layer_norm_eps}; transformers' BART fixes it at 1e-5"  # type: ignore[attr-defined]
-        )
+    if config.layer_norm_eps != 1e-5:
+        raise ValueError(f"layer_norm_eps={config.layer_norm_eps}; transformers' BART fixes it at 1e-5")
     return copy_config_fields(config, transformers.BartConfig)
 
 
@@ -98,7 +104,7 @@ def _register() -> None:
             Conversion(
                 ours=getattr(ours, f"Bart{head}"),
                 theirs=getattr(transformers, f"Bart{head}"),
-                weight_map=lambda config, h=f"Bart{head}": bart_weight_map(h),
+                weight_map=config_free(bart_weight_map, f"Bart{head}"),
                 config_to_ours=_to_ours,
                 config_to_theirs=_to_theirs,
             )

@@ -40,11 +40,13 @@ from ...heads import (
     SpanQAHead,
     check_label_shape,
     cross_entropy,
+    num_classes,
     sequence_classification_loss,
     span_loss,
 )
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
+from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
 from ..validation import check_sequence
 from .configuration_bart import BartConfig
@@ -69,8 +71,8 @@ class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
     _supports_sdpa = True
     _supports_flex_attn = True
     _supports_attention_backend = True
-    _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
-    _skip_keys_device_placement = "past_key_values"
+    _no_split_modules: list[str] = ["TransformerLayer"]
+    _skip_keys_device_placement: list[str] = ["past_key_values"]
     segment_embeddings: ClassVar[bool] = False
 
     @torch.no_grad()
@@ -264,7 +266,7 @@ class BartModel(BartPreTrainedModel):
     sequence-classification and QA heads rely on this: encoder and decoder both see the input).
     """
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
+    _tied_weights_keys: dict[str, str] = {
         "encoder.embeddings.word_embeddings.weight": "shared.weight",
         "decoder.embeddings.word_embeddings.weight": "shared.weight",
     }
@@ -279,12 +281,12 @@ class BartModel(BartPreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.shared
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.shared = value
-        self.encoder.embeddings.word_embeddings = value
-        self.decoder.embeddings.word_embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.shared = as_embedding(value)
+        self.encoder.embeddings.word_embeddings = self.shared
+        self.decoder.embeddings.word_embeddings = self.shared
 
-    def get_encoder(self) -> BartEncoder:
+    def get_encoder(self, modality: str | None = None) -> BartEncoder:
         return self.encoder
 
     def get_decoder(self) -> BartDecoder:
@@ -297,7 +299,7 @@ class BartModel(BartPreTrainedModel):
         decoder_input_ids: torch.Tensor | None = None,
         decoder_attention_mask: torch.Tensor | None = None,
         decoder_position_ids: torch.Tensor | None = None,
-        encoder_outputs: BaseModelOutput | tuple[torch.Tensor, ...] | None = None,
+        encoder_outputs: BaseModelOutput | tuple[Any, ...] | None = None,
         past_key_values: Cache | None = None,
         inputs_embeds: torch.Tensor | None = None,
         decoder_inputs_embeds: torch.Tensor | None = None,
@@ -327,13 +329,16 @@ class BartModel(BartPreTrainedModel):
             if input_ids is None:
                 raise ValueError("give decoder_input_ids (or input_ids to shift right, as in pretraining)")
             check_sequence("input_ids", input_ids, None, config.vocab_size)
+            if config.pad_token_id is None or config.decoder_start_token_id is None:
+                raise ValueError(
+                    "shifting input_ids right needs config.pad_token_id and config.decoder_start_token_id, "
+                    f"got {config.pad_token_id!r} and {config.decoder_start_token_id!r}"
+                )
             decoder_input_ids = shift_tokens_right(
-                input_ids,
-                config.pad_token_id,
-                config.decoder_start_token_id,  # type: ignore[arg-type]
+                input_ids, config.pad_token_id, config.decoder_start_token_id
             )
         if encoder_outputs is None:
-            encoder_outputs = self.encoder(
+            encoded = self.encoder(
                 input_ids,
                 attention_mask,
                 inputs_embeds,
@@ -341,11 +346,17 @@ class BartModel(BartPreTrainedModel):
                 output_hidden_states=output_hidden_states,
                 position_ids=position_ids,
             )
-        elif not isinstance(encoder_outputs, BaseModelOutput):
-            encoder_outputs = BaseModelOutput(*encoder_outputs)
+        elif isinstance(encoder_outputs, BaseModelOutput):
+            encoded = encoder_outputs
+        else:  # a tuple: (last_hidden_state, hidden_states, attentions), trailing ones optional
+            encoded = BaseModelOutput(
+                last_hidden_state=encoder_outputs[0],
+                hidden_states=encoder_outputs[1] if len(encoder_outputs) > 1 else None,
+                attentions=encoder_outputs[2] if len(encoder_outputs) > 2 else None,
+            )
         decoder_out = self.decoder(
             decoder_input_ids,
-            encoder_outputs.last_hidden_state,
+            encoded.last_hidden_state,
             attention_mask=decoder_attention_mask,
             encoder_attention_mask=attention_mask if cross_attention_mask is None else cross_attention_mask,
             position_ids=decoder_position_ids,
@@ -362,9 +373,9 @@ class BartModel(BartPreTrainedModel):
             decoder_hidden_states=decoder_out.hidden_states,
             decoder_attentions=decoder_out.attentions,
             cross_attentions=decoder_out.cross_attentions,
-            encoder_last_hidden_state=encoder_outputs.last_hidden_state,
-            encoder_hidden_states=encoder_outputs.hidden_states,
-            encoder_attentions=encoder_outputs.attentions,
+            encoder_last_hidden_state=encoded.last_hidden_state,
+            encoder_hidden_states=encoded.hidden_states,
+            encoder_attentions=encoded.attentions,
         )
         return output if (config.return_dict if return_dict is None else return_dict) else output.to_tuple()
 
@@ -409,8 +420,9 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
     with a KV cache.
     """
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {"lm_head.weight": "model.shared.weight"}
-    _keys_to_ignore_on_load_missing: ClassVar[list[str]] = ["final_logits_bias"]
+    _tied_weights_keys: dict[str, str] = {"lm_head.weight": "model.shared.weight"}
+    _keys_to_ignore_on_load_missing: list[str] = ["final_logits_bias"]
+    final_logits_bias: torch.Tensor  # (1, V) buffer, zeros (transformers keeps it for fairseq checkpoints)
 
     def __init__(self, config: BartConfig) -> None:
         super().__init__(config)
@@ -419,7 +431,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         self.post_init()
 
-    def get_encoder(self) -> BartEncoder:
+    def get_encoder(self, modality: str | None = None) -> BartEncoder:
         return self.model.encoder
 
     def get_decoder(self) -> BartDecoder:
@@ -441,7 +453,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         decoder_input_ids: torch.Tensor | None = None,
         decoder_attention_mask: torch.Tensor | None = None,
         decoder_position_ids: torch.Tensor | None = None,
-        encoder_outputs: BaseModelOutput | tuple[torch.Tensor, ...] | None = None,
+        encoder_outputs: BaseModelOutput | tuple[Any, ...] | None = None,
         past_key_values: Cache | None = None,
         inputs_embeds: torch.Tensor | None = None,
         decoder_inputs_embeds: torch.Tensor | None = None,
@@ -517,7 +529,7 @@ class BartForSequenceClassification(BartPreTrainedModel):
         super().__init__(config)
         self.model = BartModel(config)
         self.classification_head = FirstTokenClassifier(
-            config.d_model, config.num_labels, config.classifier_dropout, activation="tanh"
+            config.d_model, num_classes(config), config.classifier_dropout, activation="tanh"
         )
         self.post_init()
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 import transformers
 from transformers import PreTrainedConfig
 
-from ...conversion import Conversion, Rule, WeightMap, copy_config_fields, register_conversion, rule
+from ...conversion import (
+    Conversion,
+    Rule,
+    WeightMap,
+    config_free,
+    copy_config_fields,
+    register_conversion,
+    rule,
+)
 from . import modeling_bert as ours
 from .configuration_bert import BertConfig
 
@@ -104,7 +112,7 @@ for _name in (
         Conversion(
             ours=getattr(ours, _name),
             theirs=getattr(transformers, _name),
-            weight_map=lambda config, head=_name: bert_weight_map(head),
+            weight_map=config_free(bert_weight_map, _name),
             config_to_ours=config_to_ours,
             config_to_theirs=config_to_theirs,
         )

@@ -30,10 +30,19 @@ from transformers.modeling_outputs import (
 from transformers.utils import ModelOutput
 
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import MaskedLMHead, Pooler, SpanQAHead, cross_entropy, sequence_classification_loss, span_loss
+from ...heads import (
+    MaskedLMHead,
+    Pooler,
+    SpanQAHead,
+    cross_entropy,
+    num_classes,
+    sequence_classification_loss,
+    span_loss,
+)
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, bidirectional_mask
 from ...layers.attention import MultiHeadAttention
+from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
 from ..validation import validate_input_ids
 from .configuration_bert import BertConfig
@@ -58,7 +67,7 @@ class BertPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
     _supports_sdpa = True
     _supports_flex_attn = True
     _supports_attention_backend = True
-    _no_split_modules: ClassVar[list[str]] = ["TokenEmbeddings", "TransformerLayer"]
+    _no_split_modules: list[str] = ["TokenEmbeddings", "TransformerLayer"]
     position_offset: ClassVar[str] = "absolute"
     segment_embeddings: ClassVar[bool] = True
     always_project_embeddings: ClassVar[bool] = False
@@ -113,8 +122,8 @@ class BertModel(BertPreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.embeddings.word_embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.embeddings.word_embeddings = as_embedding(value)
 
     def forward(
         self,
@@ -236,9 +245,7 @@ class BertForPreTrainingOutput(ModelOutput):
 class BertForMaskedLM(BertPreTrainedModel):
     """Encoder + masked-LM head (tied to the word embeddings)."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
-        "lm_head.decoder.weight": "bert.embeddings.word_embeddings.weight"
-    }
+    _tied_weights_keys: dict[str, str] = {"lm_head.decoder.weight": "bert.embeddings.word_embeddings.weight"}
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__(config)
@@ -384,7 +391,7 @@ class BertForSequenceClassification(_PooledHeadModel):
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__(config)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.classifier: nn.Module = nn.Linear(config.hidden_size, num_classes(config))
         self.post_init()
 
     def _logits(self, out: BaseModelOutputWithPoolingAndCrossAttentions) -> torch.Tensor:
@@ -466,7 +473,7 @@ class BertForTokenClassification(_PooledHeadModel):
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__(config, add_pooling_layer=False)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.classifier = nn.Linear(config.hidden_size, num_classes(config))
         self.post_init()
 
     def forward(

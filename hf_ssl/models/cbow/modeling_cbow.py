@@ -31,6 +31,7 @@ from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import cross_entropy
 from ...io import AtomicSaveMixin
+from ...layers.embeddings import as_embedding
 from ..validation import validate_input_ids
 from .configuration_cbow import CBOWConfig
 
@@ -68,8 +69,8 @@ class CBOWModel(CBOWPreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.embeddings = as_embedding(value)
 
     def forward(
         self,
@@ -112,8 +113,8 @@ class CBOWForPreTraining(CBOWPreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.cbow.embeddings
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.cbow.embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.cbow.embeddings = as_embedding(value)
 
     def forward(
         self,

@@ -65,7 +65,7 @@ class ElectraConfig(BertConfig):
     def generator_config(self) -> ElectraConfig:
         """The generator's config: the same vocabulary and embeddings, a narrower (or shallower) encoder."""
         hidden = max(1, round(self.generator_size * self.hidden_size))
-        values = {k: v for k, v in self.to_dict().items() if k in type(self).__dataclass_fields__}  # type: ignore[attr-defined]
+        values = {k: v for k, v in self.to_dict().items() if k in type(self).__dataclass_fields__}
         values.update(
             hidden_size=hidden,
             num_attention_heads=max(1, hidden // HEAD_SIZE),

@@ -11,7 +11,15 @@ from __future__ import annotations
 import transformers
 from transformers import PreTrainedConfig
 
-from ...conversion import Conversion, Rule, WeightMap, copy_config_fields, register_conversion, rule
+from ...conversion import (
+    Conversion,
+    Rule,
+    WeightMap,
+    config_free,
+    copy_config_fields,
+    register_conversion,
+    rule,
+)
 from ..bert.convert_bert import BUFFERS, encoder_rules
 from . import modeling_electra as ours
 from .configuration_electra import ElectraConfig
@@ -77,7 +85,7 @@ for _ours, _theirs in TWINS.items():
         Conversion(
             ours=getattr(ours, _ours),
             theirs=getattr(transformers, _theirs),
-            weight_map=lambda config, head=_ours: electra_weight_map(head),
+            weight_map=config_free(electra_weight_map, _ours),
             config_to_ours=config_to_ours,
             config_to_theirs=config_to_theirs,
         )

@@ -19,20 +19,27 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
-from ...heads import FirstTokenClassifier, ReplacedTokenHead, gumbel_max_sample, replaced_token_loss
+from ...heads import (
+    FirstTokenClassifier,
+    ReplacedTokenHead,
+    gumbel_max_sample,
+    num_classes,
+    replaced_token_loss,
+)
+from ...layers.embeddings import as_embedding
 from ..bert import modeling_bert as bert
 from .configuration_electra import ElectraConfig
 
 
 class ElectraPreTrainedModel(bert.BertPreTrainedModel):
-    config: ElectraConfig  # type: ignore[assignment]
+    config: ElectraConfig
     config_class = ElectraConfig
     base_model_prefix = "electra"
 
@@ -77,7 +84,7 @@ ElectraPreTrainedModel.base_model_class = ElectraModel
 class ElectraForMaskedLM(ElectraPreTrainedModel, bert.BertForMaskedLM):
     """The generator: encoder + MLM head H -> E -> tied E x V table (exact GELU, as the reference)."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
+    _tied_weights_keys: dict[str, str] = {
         "lm_head.decoder.weight": "electra.embeddings.word_embeddings.weight"
     }
 
@@ -85,7 +92,7 @@ class ElectraForMaskedLM(ElectraPreTrainedModel, bert.BertForMaskedLM):
         return bert.MaskedLMHead(
             config.hidden_size,
             config.vocab_size,
-            embedding_size=config.embedding_size,  # type: ignore[attr-defined]
+            embedding_size=config.embedding_size,
             activation="gelu",
             norm_eps=config.layer_norm_eps,
         )
@@ -147,7 +154,7 @@ class ElectraForSequenceClassification(ElectraPreTrainedModel, bert.BertForSeque
             config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
         )
         self.classifier: nn.Module = FirstTokenClassifier(
-            config.hidden_size, config.num_labels, dropout, "gelu"
+            config.hidden_size, num_classes(config), dropout, "gelu"
         )
         self.post_init()
 
@@ -200,7 +207,7 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
     embedding LayerNorm (`untied_generator_embeddings=False` in the reference).
     """
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
+    _tied_weights_keys: dict[str, str] = {
         **{
             f"generator.electra.embeddings.{name}": f"discriminator.electra.embeddings.{name}"
             for name in _SHARED_EMBEDDINGS
@@ -214,7 +221,8 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
         generator_config._attn_implementation = config._attn_implementation
         self.generator = ElectraForMaskedLM(generator_config)
         self.discriminator = ElectraForReplacedTokenDetection(config)
-        shared, own = self.discriminator.electra.embeddings, self.generator.electra.embeddings
+        shared = self.discriminator.encoder_model.embeddings
+        own = self.generator.encoder_model.embeddings
         own.word_embeddings = shared.word_embeddings
         own.position_embeddings = shared.position_embeddings
         own.token_type_embeddings = shared.token_type_embeddings
@@ -223,11 +231,12 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Embedding:
-        return self.discriminator.electra.embeddings.word_embeddings
+        return self.discriminator.encoder_model.embeddings.word_embeddings
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.discriminator.electra.embeddings.word_embeddings = value
-        self.generator.electra.embeddings.word_embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        embedding = as_embedding(value)
+        self.discriminator.encoder_model.embeddings.word_embeddings = embedding
+        self.generator.encoder_model.embeddings.word_embeddings = embedding
 
     def forward(
         self,
@@ -285,8 +294,8 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
             replaced=replaced,
         )
         self._last_losses = {
-            "generator_loss": float(output.generator_loss),
-            "discriminator_loss": float(output.discriminator_loss),
+            "generator_loss": float(generated.loss),
+            "discriminator_loss": float(detected.loss),
             "discriminator_accuracy": float(accuracy),
         }
         return bert._with_tuple(output, return_dict, self.config)

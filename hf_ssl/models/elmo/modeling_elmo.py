@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
@@ -39,7 +39,7 @@ from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import cross_entropy, sequence_classification_loss
+from ...heads import cross_entropy, num_classes, sequence_classification_loss
 from ...io import AtomicSaveMixin
 from ...layers.char_cnn import CharacterCNN
 from ...layers.highway import TRANSFORM_GATE_BIAS, Highway
@@ -133,7 +133,7 @@ class ElmoPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
     base_model_prefix = "elmo"
     main_input_name = "input_ids"
     supports_gradient_checkpointing = False
-    _no_split_modules: ClassVar[list[str]] = ["ElmoBiLM"]
+    _no_split_modules: list[str] = ["ElmoBiLM"]
 
     def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
         # transformers skips, in custom code, every module without parameters of its own (Highway,
@@ -173,7 +173,7 @@ class ElmoPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
             init.normal_(module.softmax.weight, 0.0, 1.0 / math.sqrt(module.softmax.in_features))
 
     def _bilm_owner(self) -> ElmoModel:
-        return self if isinstance(self, ElmoModel) else self.elmo  # type: ignore[attr-defined,return-value]
+        return self if isinstance(self, ElmoModel) else self.elmo  # type: ignore[return-value]
 
     def get_input_embeddings(self) -> nn.Embedding:
         return self._bilm_owner().bilm.token_encoder.char_cnn.embedding
@@ -383,7 +383,7 @@ class _ElmoTaskModel(ElmoPreTrainedModel):
         super().__init__(config)
         self.elmo = ElmoModel(config)
         self.dropout = nn.Dropout(config.representation_dropout)
-        self.classifier = nn.Linear(config.output_dim, config.num_labels)
+        self.classifier = nn.Linear(config.output_dim, num_classes(config))
         self.post_init()
         self._freeze_bilm()
 

@@ -13,7 +13,7 @@ from typing import Any
 import transformers
 from transformers import PreTrainedConfig
 
-from ...conversion import Conversion, Rule, WeightMap, register_conversion, rule
+from ...conversion import Conversion, Rule, WeightMap, config_free, register_conversion, rule
 from . import modeling_gpt as ours
 from .configuration_gpt import GPTConfig
 
@@ -159,7 +159,7 @@ def _register() -> None:
                 Conversion(
                     ours=getattr(ours, ours_name),
                     theirs=getattr(transformers, prefix + suffix),
-                    weight_map=lambda config, k=kind, h=ours_name: gpt_weight_map(k, h),
+                    weight_map=config_free(gpt_weight_map, kind, ours_name),
                     config_to_ours=to_ours,
                     config_to_theirs=to_theirs,
                 )

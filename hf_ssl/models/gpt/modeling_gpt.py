@@ -29,9 +29,11 @@ from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import check_label_shape, cross_entropy, sequence_classification_loss
+from ...heads import check_label_shape, cross_entropy, num_classes, sequence_classification_loss
 from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
+from ...layers.embeddings import as_embedding
+from ...layers.feed_forward import FeedForward
 from ...layers.masks import sequence_ids_from_position_ids
 from ..validation import validate_input_ids
 from .configuration_gpt import GPTConfig
@@ -45,7 +47,7 @@ class GPTPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrain
     _supports_sdpa = True
     _supports_flex_attn = True
     _supports_attention_backend = True
-    _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
+    _no_split_modules: list[str] = ["TransformerLayer"]
     segment_embeddings: ClassVar[bool] = False
 
     def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
@@ -61,7 +63,8 @@ class GPTPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrain
             # GPT-2 §2.3: residual projections scaled by 1/sqrt(N), N = 2 residual sums per layer.
             std = self.config.initializer_range / math.sqrt(2 * self.config.num_hidden_layers)
             init.normal_(module.self_attn.o_proj.weight, mean=0.0, std=std)
-            init.normal_(module.ffn.down_proj.weight, mean=0.0, std=std)
+            if isinstance(module.ffn, FeedForward):
+                init.normal_(module.ffn.down_proj.weight, mean=0.0, std=std)
 
 
 class GPTModel(GPTPreTrainedModel):
@@ -97,8 +100,8 @@ class GPTModel(GPTPreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.embeddings.word_embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.embeddings.word_embeddings = as_embedding(value)
 
     def forward(
         self,
@@ -199,9 +202,7 @@ def causal_lm_loss(
 class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
     """Decoder + tied LM head; `generate` works with a KV cache (greedy, sampling, beam search)."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
-        "lm_head.weight": "transformer.embeddings.word_embeddings.weight"
-    }
+    _tied_weights_keys: dict[str, str] = {"lm_head.weight": "transformer.embeddings.word_embeddings.weight"}
 
     def __init__(self, config: GPTConfig) -> None:
         super().__init__(config)
@@ -321,9 +322,7 @@ class GPTClassifierOutput(ModelOutput):
 class _GPTWithTaskHead(GPTPreTrainedModel):
     """Decoder + tied LM head (for the auxiliary loss) + a task head on the last real token."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
-        "lm_head.weight": "transformer.embeddings.word_embeddings.weight"
-    }
+    _tied_weights_keys: dict[str, str] = {"lm_head.weight": "transformer.embeddings.word_embeddings.weight"}
     task_outputs: ClassVar[int | None] = None  # None: config.num_labels
 
     def __init__(self, config: GPTConfig) -> None:
@@ -331,7 +330,7 @@ class _GPTWithTaskHead(GPTPreTrainedModel):
         self.transformer = GPTModel(config)
         self.lm_head = nn.Linear(config.hidden_size, config.vocab_size, bias=False)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)  # clf_pdrop
-        self.score = nn.Linear(config.hidden_size, self.task_outputs or config.num_labels)
+        self.score = nn.Linear(config.hidden_size, self.task_outputs or num_classes(config))
         self.post_init()
 
     def get_output_embeddings(self) -> nn.Linear:

@@ -38,4 +38,5 @@ class PrefixLMForCausalLM(GPTLMHeadModel):
         if kwargs.get("prefix_lengths") is None and prompt is not None:
             # Left-padded prompts all end at the last column; padding stays masked by attention_mask.
             kwargs["prefix_lengths"] = torch.full((prompt.shape[0],), prompt.shape[1], device=prompt.device)
-        return super().generate(inputs, **kwargs)
+        # GenerationMixin.generate is wrapped by torch.no_grad(), which type checkers cannot bind.
+        return super().generate(inputs, **kwargs)  # type: ignore[misc]

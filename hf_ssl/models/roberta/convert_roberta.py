@@ -13,7 +13,15 @@ import torch
 import transformers
 from transformers import PreTrainedConfig
 
-from ...conversion import Conversion, Rule, WeightMap, copy_config_fields, register_conversion, rule
+from ...conversion import (
+    Conversion,
+    Rule,
+    WeightMap,
+    config_free,
+    copy_config_fields,
+    register_conversion,
+    rule,
+)
 from ..bert.convert_bert import BUFFERS, encoder_rules
 from . import modeling_roberta as ours
 from .configuration_roberta import RobertaConfig
@@ -86,7 +94,7 @@ for _name in (
             ours=getattr(ours, _name),
             theirs=getattr(transformers, _name),
             # Only their type table's row 0 matters; the way out always writes one zero row.
-            weight_map=lambda config, head=_name: roberta_weight_map(head, 1),
+            weight_map=config_free(roberta_weight_map, _name, 1),
             config_to_ours=config_to_ours,
             config_to_theirs=config_to_theirs,
         )

@@ -13,13 +13,13 @@ from typing import ClassVar
 
 from torch import nn
 
-from ...heads import FirstTokenClassifier, MaskedLMHead
+from ...heads import FirstTokenClassifier, MaskedLMHead, num_classes
 from ..bert import modeling_bert as bert
 from .configuration_roberta import RobertaConfig
 
 
 class RobertaPreTrainedModel(bert.BertPreTrainedModel):
-    config: RobertaConfig  # type: ignore[assignment]
+    config: RobertaConfig
     config_class = RobertaConfig
     base_model_prefix = "roberta"
     position_offset: ClassVar[str] = "after_padding"
@@ -36,11 +36,11 @@ RobertaPreTrainedModel.base_model_class = RobertaModel
 class RobertaForMaskedLM(RobertaPreTrainedModel, bert.BertForMaskedLM):
     """Encoder + tied masked-LM head: RoBERTa's only pretraining objective (with dynamic masking)."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {
+    _tied_weights_keys: dict[str, str] = {
         "lm_head.decoder.weight": "roberta.embeddings.word_embeddings.weight"
     }
 
-    def _make_lm_head(self, config: RobertaConfig) -> MaskedLMHead:
+    def _make_lm_head(self, config: bert.BertConfig) -> MaskedLMHead:
         # fairseq's RobertaLMHead applies exact GELU whatever the encoder's activation.
         return MaskedLMHead(
             config.hidden_size, config.vocab_size, activation="gelu", norm_eps=config.layer_norm_eps
@@ -55,7 +55,7 @@ class RobertaForSequenceClassification(RobertaPreTrainedModel, bert.BertForSeque
         dropout = (
             config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
         )
-        self.classifier: nn.Module = FirstTokenClassifier(config.hidden_size, config.num_labels, dropout)
+        self.classifier: nn.Module = FirstTokenClassifier(config.hidden_size, num_classes(config), dropout)
         self.post_init()
 
     def _logits(self, out: bert.BaseModelOutputWithPoolingAndCrossAttentions) -> bert.torch.Tensor:

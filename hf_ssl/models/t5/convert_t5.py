@@ -14,6 +14,7 @@ but not back.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import transformers
@@ -218,7 +219,7 @@ def _register() -> None:
                 Conversion(
                     ours=getattr(ours, ours_name),
                     theirs=getattr(transformers, prefix + suffix),
-                    weight_map=lambda config, h=ours_name, s=switch: t5_weight_map(config, h, switch=s),
+                    weight_map=functools.partial(t5_weight_map, head=ours_name, switch=switch),
                     config_to_ours=to_ours,
                     config_to_theirs=to_theirs,
                 )

@@ -19,7 +19,7 @@ n routed tokens of all sparse layers of a stack.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import torch
 from torch import nn
@@ -43,6 +43,7 @@ from ...layers import (
     load_balancing_loss,
     router_z_loss,
 )
+from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
 from ..validation import check_attention_mask, check_sequence
 from .configuration_t5 import T5Config
@@ -55,6 +56,11 @@ class T5StackOutput(BaseModelOutput):
     past_key_values: Cache | None = None
     cross_attentions: tuple[torch.Tensor, ...] | None = None
     router_logits: torch.Tensor | None = None
+
+
+def _decoder_cache(decoder: T5StackOutput) -> EncoderDecoderCache | None:
+    """The decoder's cache as the seq2seq outputs declare it (``_run`` builds an EncoderDecoderCache)."""
+    return cast(EncoderDecoderCache | None, decoder.past_key_values)
 
 
 @dataclass
@@ -84,7 +90,7 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
     _supports_sdpa = True
     # flex_attention has no way to add the relative position bias here; eager and sdpa do.
     _supports_flex_attn = False
-    _no_split_modules: ClassVar[list[str]] = ["TransformerLayer"]
+    _no_split_modules: list[str] = ["TransformerLayer"]
     segment_embeddings: ClassVar[bool] = False
 
     def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
@@ -205,7 +211,7 @@ class T5Stack(nn.Module):
         )
         self.dropout = nn.Dropout(config.dropout_rate)
 
-    def set_input_embeddings(self, embed_tokens: nn.Embedding) -> None:
+    def set_input_embeddings(self, embed_tokens: nn.Module) -> None:
         object.__setattr__(self, "embed_tokens", embed_tokens)  # a reference, not a submodule
 
     def forward(
@@ -324,8 +330,8 @@ class _T5EncoderDecoder(T5PreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.shared
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.shared = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.shared = as_embedding(value)
         self.encoder.set_input_embeddings(value)
         self.decoder.set_input_embeddings(value)
 
@@ -433,7 +439,7 @@ class T5Model(_T5EncoderDecoder):
         )
         output = Seq2SeqModelOutput(
             last_hidden_state=decoder.last_hidden_state,
-            past_key_values=decoder.past_key_values,
+            past_key_values=_decoder_cache(decoder),
             decoder_hidden_states=decoder.hidden_states,
             decoder_attentions=decoder.attentions,
             cross_attentions=decoder.cross_attentions,
@@ -450,7 +456,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
     """Encoder-decoder + LM head (tied and rescaled for v1.0, own matrix for v1.1); `generate` works
     with an EncoderDecoderCache (greedy, sampling, beam search). Switch adds its router losses."""
 
-    _tied_weights_keys: ClassVar[dict[str, str]] = {"lm_head.weight": "shared.weight"}
+    _tied_weights_keys: dict[str, str] = {"lm_head.weight": "shared.weight"}
 
     def __init__(self, config: T5Config) -> None:
         super().__init__(config)
@@ -502,6 +508,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
             decoder_position_ids,
         )
         hidden = decoder.last_hidden_state
+        assert hidden is not None  # a stack always returns its last hidden state
         if labels is not None:
             check_label_shape(labels, hidden.shape[:-1])
             if self.training:
@@ -541,7 +548,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
         output = T5Seq2SeqLMOutput(
             loss=loss,
             logits=logits,
-            past_key_values=decoder.past_key_values,
+            past_key_values=_decoder_cache(decoder),
             decoder_hidden_states=decoder.hidden_states,
             decoder_attentions=decoder.attentions,
             cross_attentions=decoder.cross_attentions,
@@ -571,8 +578,8 @@ class T5EncoderModel(T5PreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.shared
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.shared = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.shared = as_embedding(value)
         self.encoder.set_input_embeddings(value)
 
     def get_encoder(self, modality: str | None = None) -> T5Stack:

@@ -38,6 +38,7 @@ from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
+from ...layers.embeddings import as_embedding
 from ...objectives.char_lm import word_to_char_ids
 from ..validation import validate_input_ids
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
@@ -289,8 +290,8 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.word_embeddings
 
-    def set_input_embeddings(self, value: nn.Embedding) -> None:
-        self.word_embeddings = value
+    def set_input_embeddings(self, value: nn.Module) -> None:
+        self.word_embeddings = as_embedding(value)
 
     def _lm_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if self.config.lm_reads_characters:
