@@ -140,3 +140,14 @@ def test_shared_layers_reuse_one_parameter_set_at_every_depth():
 def test_attention_rejects_a_width_that_heads_do_not_divide():
     with pytest.raises(ValueError, match="hidden_size=30 must be divisible by num_heads=4"):
         MultiHeadAttention(30, 4)
+
+
+def test_gelu_new_runs_fused_and_equals_transformers_new_gelu():
+    from transformers.activations import ACT2FN
+
+    from hf_ssl.layers import activation_function
+
+    x = torch.randn(4, 64, 256, generator=torch.Generator().manual_seed(0)) * 3  # (b, t, F)
+    fused = activation_function("gelu_new")
+    assert type(fused) is type(ACT2FN["gelu_pytorch_tanh"])
+    torch.testing.assert_close(fused(x), ACT2FN["gelu_new"](x), atol=1e-6, rtol=0)
