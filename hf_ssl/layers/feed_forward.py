@@ -14,7 +14,6 @@ import torch
 from torch import nn
 from transformers.activations import ACT2FN
 
-
 # Activations computed by a fused torch kernel instead of transformers' composite module: the same
 # function, equal within float rounding (gelu_new: 2.4e-7 at most on N(0, 1) inputs), in one kernel
 # each way rather than eight element-wise ops that autograd also keeps for backward (GPT-2-small: a
