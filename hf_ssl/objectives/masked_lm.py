@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,19 @@ def _row_lengths(rows: Rows) -> list[int]:
     return [row.shape[0] if type(row) is torch.Tensor else len(row) for row in rows]
 
 
+def _describe_bad_int(rows: Rows, key: str) -> str:
+    """The error for rows that struct could not pack: the first value that is not an int64 integer."""
+    for index, row in enumerate(rows):
+        for position, value in enumerate(row):
+            try:
+                as_int = operator.index(value)
+            except TypeError:
+                return f"feature {index} {key!r}[{position}] is {value!r}; {key!r} must hold integers only"
+            if not -(2**63) <= as_int < 2**63:
+                return f"feature {index} {key!r}[{position}] is {value!r}, outside the int64 range"
+    return f"{key!r} must hold int64 integers only"
+
+
 @functools.cache
 def _int64_row_format(length: int) -> struct.Struct:
     """A native-order int64 ``struct`` format for a row of ``length`` ints (one per distinct length)."""
@@ -117,7 +131,7 @@ def _pad(
         try:
             buffer = bytearray().join([_int64_row_format(len(row)).pack(*row) for row in rows])
         except struct.error as error:
-            raise TypeError(f"{key!r} must hold integers in the int64 range only: {error}") from error
+            raise TypeError(_describe_bad_int(rows, key)) from error
         flat = np.frombuffer(buffer, dtype=np.int64)  # (sum of lengths,), writable
         if valid is None:
             return flat.reshape(len(rows), length)  # (b, t)
