@@ -67,6 +67,15 @@ def _seq2seq(layers: int, hidden: int, heads: int) -> dict[str, Any]:
     }
 
 
+_T5_MINI: dict[str, Any] = {
+    "vocab_size": 32128,
+    "d_model": 256,
+    "d_kv": 64,
+    "d_ff": 1024,
+    "num_layers": 4,
+    "num_heads": 4,
+}
+
 # name -> (model factory, objective, pad id, position offset)
 MODELS: dict[str, tuple[Callable[[], Any], str, int, int]] = {
     "bert-small": (lambda: BertForMaskedLM(BertConfig(**_encoder(4, 256, 4))), "mlm", 0, 0),
@@ -96,12 +105,37 @@ MODELS: dict[str, tuple[Callable[[], Any], str, int, int]] = {
         0,
     ),
     "gpt2-mini": (lambda: GPTLMHeadModel(GPTConfig(**_encoder(4, 256, 4))), "causal", 50256, 0),
+    "gpt1-mini": (  # post-norm GPT-1: transformers' twin is OpenAIGPTLMHeadModel
+        lambda: GPTLMHeadModel(
+            GPTConfig(
+                **_encoder(4, 256, 4),
+                vocab_size=40478,
+                norm_position="post",
+                hidden_act="gelu",
+                bos_token_id=None,
+                eos_token_id=None,
+            )
+        ),
+        "causal",
+        0,
+        0,
+    ),
     "bart-base": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(6, 768, 12))), "seq2seq", 1, 0),
     "bart-mini": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(2, 256, 4))), "seq2seq", 1, 0),
     "t5-mini": (
-        lambda: T5ForConditionalGeneration(
-            T5Config(vocab_size=32128, d_model=256, d_kv=64, d_ff=1024, num_layers=4, num_heads=4)
-        ),
+        lambda: T5ForConditionalGeneration(T5Config(**_T5_MINI)),
+        "seq2seq",
+        0,
+        0,
+    ),
+    "t5-gated-mini": (  # T5 v1.1's gated-GELU feed-forward (head tied: transformers' T5 always ties it)
+        lambda: T5ForConditionalGeneration(T5Config(**_T5_MINI, feed_forward_proj="gated-gelu")),
+        "seq2seq",
+        0,
+        0,
+    ),
+    "switch-mini": (  # every other feed-forward layer a top-1 mixture of 8 experts, 32 tokens each a row
+        lambda: T5ForConditionalGeneration(T5Config(**_T5_MINI, num_experts=8, expert_capacity=32)),
         "seq2seq",
         0,
         0,

@@ -182,6 +182,14 @@ def _cast_like(twin: torch.nn.Module, model: torch.nn.Module) -> None:
     twin.to(next(model.parameters()).dtype)
 
 
+def _twin_attention(theirs: type, implementation: str | None) -> str | None:
+    """The attention implementation the twin class can run: ours, or eager where the twin has no
+    sdpa path (transformers' OpenAI GPT and SwitchTransformers); the same function either way."""
+    if implementation == "sdpa" and not getattr(theirs, "_supports_sdpa", False):
+        return "eager"
+    return implementation
+
+
 def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
     """The transformers twin of an hf_ssl model, with identical weights."""
     if type(model) not in _BY_OURS:
@@ -197,7 +205,7 @@ def to_transformers(model: PreTrainedModel) -> PreTrainedModel:
             errors.append(f"{conversion.theirs.__name__}: {error}")
     else:
         raise ValueError(f"no transformers twin fits this {type(model).__name__}: {'; '.join(errors)}")
-    config._attn_implementation = model.config._attn_implementation
+    config._attn_implementation = _twin_attention(conversion.theirs, model.config._attn_implementation)
     twin = conversion.theirs(config)
     state = conversion.weight_map(model.config).to_theirs(model.state_dict())
     _load_strict(twin, state)

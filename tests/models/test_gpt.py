@@ -128,6 +128,17 @@ def test_bad_gpt_values_raise_naming_the_value():
         model(torch.tensor([[1, 50]]))
 
 
+@torch.no_grad()
+def test_export_of_an_sdpa_post_norm_model_falls_back_to_eager_for_openai_gpt():
+    ours = hf_ssl.from_transformers(_theirs("openai")).eval()
+    ours.set_attn_implementation("sdpa")
+    theirs = hf_ssl.to_transformers(ours)  # OpenAIGPTLMHeadModel refuses "sdpa" at construction
+    assert theirs.config._attn_implementation == "eager"
+    ids, mask = _right_padded()
+    expected, actual = theirs(ids, attention_mask=mask).logits, ours(ids, attention_mask=mask).logits
+    torch.testing.assert_close(actual[mask.bool()], expected[mask.bool()], atol=1e-5, rtol=1e-5)
+
+
 def test_export_picks_the_twin_that_fits_and_names_what_fits_none():
     assert isinstance(
         hf_ssl.to_transformers(hf_ssl.from_transformers(_theirs("openai"))), transformers.OpenAIGPTLMHeadModel
