@@ -35,7 +35,7 @@ import torch
 
 from hf_ssl.objectives._seq2seq import CollatorRNG
 from hf_ssl.objectives.noise import (
-    bert_counts,
+    bert_count_table,
     exact_count_mask,
     mask_replace,
     whole_word_mask,
@@ -82,6 +82,8 @@ def _key_rows(values: list[Any], key: str) -> Rows:
 
 
 def _row_lengths(rows: Rows) -> list[int]:
+    if set(map(type, rows)) == {list}:
+        return list(map(len, rows))
     # A tensor's len() goes through Python-level torch code; its shape does not.
     return [row.shape[0] if type(row) is torch.Tensor else len(row) for row in rows]
 
@@ -119,7 +121,8 @@ def _pad(
     ``torch.tensor``; that conversion is the largest part of a collator's time on list inputs.
     ``valid=None`` means every row is ``length`` long already: no padding to place.
     """
-    if all(type(row) is torch.Tensor for row in rows):
+    kinds = set(map(type, rows))
+    if kinds == {torch.Tensor}:
         stacked = torch.stack(rows) if valid is None else torch.cat(rows)  # (b, t) or (sum of lengths,)
         if stacked.is_floating_point() or stacked.is_complex() or stacked.dtype == torch.bool:
             raise TypeError(f"{key!r} must hold integers, got tensors of dtype {stacked.dtype}")
@@ -127,7 +130,8 @@ def _pad(
         if valid is None:
             return flat
     else:
-        rows = [row.tolist() if isinstance(row, torch.Tensor) else row for row in rows]
+        if kinds != {list}:
+            rows = [row.tolist() if isinstance(row, torch.Tensor) else row for row in rows]
         try:
             buffer = bytearray().join([_int64_row_format(len(row)).pack(*row) for row in rows])
         except struct.error as error:
@@ -217,7 +221,7 @@ class MaskedLMCollator:
     pad_to_multiple_of: int | None = None
     seed: int | None = None
     _rng: CollatorRNG = field(init=False, repr=False, compare=False)
-    _is_special: np.ndarray = field(init=False, repr=False, compare=False)
+    _is_candidate: np.ndarray = field(init=False, repr=False, compare=False)
     _replacement_ids: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -259,9 +263,9 @@ class MaskedLMCollator:
 
         special_set = {*specials, self.mask_token_id, self.pad_token_id}
         # A vocabulary-sized lookup table: one gather per batch instead of a set-membership search.
-        self._is_special = np.zeros(self.vocab_size, dtype=bool)
-        self._is_special[sorted(special_set)] = True
-        self._replacement_ids = np.flatnonzero(~self._is_special)  # (v - specials,) int64
+        self._is_candidate = np.ones(self.vocab_size, dtype=bool)
+        self._is_candidate[sorted(special_set)] = False
+        self._replacement_ids = np.flatnonzero(self._is_candidate)  # (v - specials,) int64
         if self._replacement_ids.size == 0 and self.random_replace_prob > 0:
             raise ValueError(
                 f"every id in [0, vocab_size={self.vocab_size}) is special, so random_replace_prob="
@@ -362,14 +366,15 @@ class MaskedLMCollator:
         valid = None if min(lengths) == length else np.arange(length) < np.array(lengths)[:, None]  # (b, t)
 
         input_ids = _pad(rows["input_ids"], length, valid, self.pad_token_id, "input_ids")  # (b, t)
-        low, high = int(input_ids.min()), int(input_ids.max())  # padding holds pad_token_id: in range
+        # ufunc reductions: ndarray.min/max go through Python-level wrappers, a few us a call here.
+        low, high = int(np.minimum.reduce(input_ids, axis=None)), int(np.maximum.reduce(input_ids, axis=None))
         if low < 0 or high >= self.vocab_size:
             raise ValueError(
                 f"token id {low if low < 0 else high} is outside [0, vocab_size={self.vocab_size})"
             )
 
-        # Padding positions hold pad_token_id, which the special table excludes already.
-        candidates = ~self._is_special[input_ids]  # (b, t)
+        # Padding positions hold pad_token_id, which the table excludes already.
+        candidates = self._is_candidate[input_ids]  # (b, t)
         if "attention_mask" in rows:
             attention_mask = _pad(rows["attention_mask"], length, valid, 0, "attention_mask")  # (b, t)
             real = (attention_mask != 0) & (input_ids != self.pad_token_id)
@@ -380,8 +385,11 @@ class MaskedLMCollator:
         if "special_tokens_mask" in rows:
             candidates &= _pad(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
 
-        generator = self._rng.get(torch.from_numpy(input_ids))  # keyed mode hashes the ids
-        num_to_predict = bert_counts(real.sum(axis=1), self.mlm_probability, self.max_predictions)  # (b,)
+        generator = self._rng.get(
+            torch.from_numpy(input_ids) if self._rng.keyed else None
+        )  # keyed: hashes the ids
+        counts = bert_count_table(length, self.mlm_probability, self.max_predictions)  # (t + 1,)
+        num_to_predict = counts[np.add.reduce(real, axis=1)]  # (b,)
         spans = extras.pop("span_groups", None)
         if self.whole_word_mask or spans is not None:
             word_ids = self._unit_ids(rows, lengths, spans, length, valid)  # (b, t)

@@ -21,6 +21,8 @@ Shapes: b = batch size, t = sequence length, u = number of words (maskable units
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -28,6 +30,7 @@ from hf_ssl.constants import IGNORE_INDEX
 
 __all__ = [
     "apply_mask_replace",
+    "bert_count_table",
     "bert_counts",
     "bert_num_to_predict",
     "exact_count_mask",
@@ -92,6 +95,14 @@ def bert_counts(num_tokens: np.ndarray, probability: float, max_predictions: int
     counts = np.rint(num_tokens.astype(np.float64) * probability).astype(np.int64)  # (b,)
     counts = np.maximum(counts, 1)
     return counts if max_predictions is None else np.minimum(counts, max_predictions)
+
+
+@functools.cache
+def bert_count_table(length: int, probability: float, max_predictions: int | None = None) -> np.ndarray:
+    """``bert_counts`` of every token count 0..length, read-only: a collator indexes it per batch."""
+    table = bert_counts(np.arange(length + 1), probability, max_predictions)  # (length + 1,)
+    table.setflags(write=False)
+    return table
 
 
 def exact_count_mask(

@@ -59,6 +59,15 @@ def test_bert_count_matches_python_round_for_every_length():
             assert got == expected
 
 
+def test_bert_count_table_is_bert_counts_of_every_length_and_read_only():
+    for probability, max_predictions in ((0.15, None), (0.15, 20), (0.5, 80)):
+        table = noise.bert_count_table(512, probability, max_predictions)
+        cap = max_predictions if max_predictions is not None else 10**9
+        assert table.tolist() == [min(cap, max(1, round(n * probability))) for n in range(513)]
+        with pytest.raises(ValueError, match="read-only"):
+            table[0] = 7  # shared by every collator asking for the same settings
+
+
 def test_bert_count_rounds_half_to_even_and_counts_at_least_one():
     assert bert_num_to_predict(torch.tensor([10, 30, 1, 0]), 0.15).tolist() == [2, 4, 1, 1]
 
