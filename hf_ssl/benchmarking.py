@@ -41,7 +41,7 @@ from .models.electra import ElectraConfig, ElectraForMaskedLM
 from .models.gpt import GPTConfig, GPTLMHeadModel
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
 from .models.t5 import T5Config, T5ForConditionalGeneration
-from .objectives import CausalLMCollator, MaskedLMCollator, pack_batch, pack_seq2seq_batch
+from .objectives import CausalLMCollator, MaskedLMCollator, PackingCollator, pack_batch, pack_seq2seq_batch
 
 logger = logging.getLogger(__name__)
 
@@ -276,6 +276,34 @@ def causal_collator_throughput(rounds: int, examples: int = 2048) -> tuple[float
     return examples / t_ours, examples / t_theirs
 
 
+def packing_collator_throughput(rounds: int, examples: int = 2048) -> tuple[float, float]:
+    """Examples per second on corpus-length rows: PackingCollator(CausalLMCollator) into 512-token
+    rows against DataCollatorWithFlattening, which concatenates a batch into one row with
+    restarting position_ids (transformers' padding-free collator), both from Python lists."""
+    g = torch.Generator().manual_seed(0)
+    lengths = (corpus_lengths(0) * (examples // 100 + 1))[:examples]
+    rows = [torch.randint(5, 50257, (n,), generator=g).tolist() for n in lengths]
+    ours = PackingCollator(CausalLMCollator(pad_token_id=50256), row_length=MAX_LENGTH, pad_token_id=50256)
+    theirs = transformers.DataCollatorWithFlattening(return_position_ids=True)
+    batches = [rows[i : i + 32] for i in range(0, examples, 32)]
+    their_batches = [[{"input_ids": r} for r in batch] for batch in batches]
+    t_ours, t_theirs = Timer(rounds).compare(
+        lambda: [ours(b) for b in batches], lambda: [theirs(b) for b in their_batches]
+    )
+    return examples / t_ours, examples / t_theirs
+
+
+def causal_collator_throughputs(rounds: int, quick: bool) -> dict[str, dict[str, float]]:
+    """The collator columns of a causal-LM row (examples/s, hf_ssl and transformers): padding, and
+    packing against transformers' flattening. They do not depend on the model."""
+    examples = 512 if quick else 2048
+    throughputs = {
+        "collator_examples_per_s": causal_collator_throughput(rounds, examples=examples),
+        "packing_collator_examples_per_s": packing_collator_throughput(rounds, examples=examples),
+    }
+    return {key: {"hf_ssl": ours, "transformers": theirs} for key, (ours, theirs) in throughputs.items()}
+
+
 def mlm_collator_throughputs(rounds: int, quick: bool) -> dict[str, dict[str, float]]:
     """The MLM collator columns of a benchmark row (examples/s, hf_ssl and transformers): list rows,
     tensor rows and whole-word masking at 512 tokens. They do not depend on the model."""
@@ -436,8 +464,7 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
     if objective == "mlm":
         result.update(mlm_collator_throughputs(rounds, quick))
     if objective == "causal":
-        c_ours, c_theirs = causal_collator_throughput(rounds, examples=512 if quick else 2048)
-        result["collator_examples_per_s"] = {"hf_ssl": c_ours, "transformers": c_theirs}
+        result.update(causal_collator_throughputs(rounds, quick))
     ratio = lambda key: result[key]["hf_ssl"] / result[key]["transformers"]  # noqa: E731
     result.update(
         infer_ratio=ratio("infer_tokens_per_s"),
@@ -451,6 +478,8 @@ def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
         result["collator_ratio_tensor_rows"] = ratio("collator_tensor_rows_examples_per_s")
     if "wwm_collator_examples_per_s" in result:
         result["wwm_collator_ratio"] = ratio("wwm_collator_examples_per_s")
+    if "packing_collator_examples_per_s" in result:
+        result["packing_collator_ratio"] = ratio("packing_collator_examples_per_s")
     return result
 
 
@@ -458,17 +487,18 @@ def markdown_table(results: list[dict[str, Any]]) -> str:
     """A README table of the ratios (hf_ssl / transformers)."""
     lines = [
         "| model | train, fixed 8x128 | train, corpus lengths | inference | activation memory | collator "
-        "(list rows / tensor rows) | whole-word collator, 512 |",
-        "|---|---|---|---|---|---|---|",
+        "(list rows / tensor rows) | whole-word collator, 512 | packing collator |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         collator = f"{r['collator_ratio']:.1f}x" if "collator_ratio" in r else "n/a"
         if "collator_ratio_tensor_rows" in r:
             collator += f" / {r['collator_ratio_tensor_rows']:.1f}x"
         wwm = f"{r['wwm_collator_ratio']:.1f}x" if "wwm_collator_ratio" in r else "n/a"
+        packing = f"{r['packing_collator_ratio']:.1f}x" if "packing_collator_ratio" in r else "n/a"
         lines.append(
             f"| {r['model']} | {r['train_ratio_fixed']:.2f}x | {r['train_ratio_variable']:.2f}x | "
-            f"{r['infer_ratio']:.2f}x | {r['memory_ratio']:.2f}x | {collator} | {wwm} |"
+            f"{r['infer_ratio']:.2f}x | {r['memory_ratio']:.2f}x | {collator} | {wwm} | {packing} |"
         )
     return "\n".join(lines)
 

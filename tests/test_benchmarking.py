@@ -52,6 +52,7 @@ def tiny_models(monkeypatch):
         lambda rounds, examples, tensors=False: (4.0 if tensors else 2.0, 1.0),
     )
     monkeypatch.setattr(benchmarking, "causal_collator_throughput", lambda rounds, examples: (3.0, 1.0))
+    monkeypatch.setattr(benchmarking, "packing_collator_throughput", lambda rounds, examples: (5.0, 2.0))
 
 
 @pytest.mark.parametrize("name", ["bert-test", "gpt-test", "bart-test"])
@@ -65,6 +66,11 @@ def test_benchmark_reports_every_ratio(tiny_models, name):
     if name == "bert-test":  # list rows and tensor rows are measured and reported apart
         assert (result["collator_ratio"], result["collator_ratio_tensor_rows"]) == (2.0, 4.0)
         assert "2.0x / 4.0x" in benchmarking.markdown_table([result])
+    # Causal models also compare packing with transformers' flattening collator.
+    assert ("packing_collator_ratio" in result) == (name == "gpt-test")
+    if name == "gpt-test":
+        assert (result["collator_ratio"], result["packing_collator_ratio"]) == (3.0, 2.5)
+        assert benchmarking.markdown_table([result]).endswith("| 3.0x | n/a | 2.5x |")
     assert 0.0 <= result["padding_waste"] < 1.0
     assert result["saved_activation_bytes"]["hf_ssl"] > 0
 
@@ -92,3 +98,18 @@ def test_cli_bench_writes_json_and_markdown(tiny_models, tmp_path):
 def test_unknown_model_names_the_choices():
     with pytest.raises(ValueError, match="unknown benchmark model 'bert-huge'"):
         benchmarking.benchmark("bert-huge")
+
+
+@pytest.mark.parametrize(
+    "measure",
+    [
+        lambda: benchmarking.collator_throughput(1, examples=64),
+        lambda: benchmarking.collator_throughput(1, examples=64, tensors=True),
+        lambda: benchmarking.causal_collator_throughput(1, examples=64),
+        lambda: benchmarking.packing_collator_throughput(1, examples=64),
+    ],
+    ids=["mlm-lists", "mlm-tensors", "causal", "packing"],
+)
+def test_collator_measurements_run_both_sides(measure):
+    ours, theirs = measure()
+    assert ours > 0 and theirs > 0  # examples per second; never compared in a test

@@ -17,9 +17,11 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
+from hf_ssl.objectives._rows import pad_rows_numpy, row_lengths
 
 
 def check_int(name: str, value: Any, *, low: int = 0, high: int | None = None) -> int:
@@ -90,15 +92,13 @@ def pad_rows(
     rows: Sequence[Sequence[int]], pad_value: int, length: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad rows into a (b, t) LongTensor; also return the (b, t) mask of real positions."""
-    lengths = torch.tensor([len(row) for row in rows], dtype=torch.long)  # (b,)
-    width = int(lengths.max()) if length is None else length
-    assert width >= int(lengths.max()), "pad length shorter than a row"
-    valid = torch.arange(width) < lengths.unsqueeze(1)  # (b, t)
-    padded = torch.full((len(rows), width), pad_value, dtype=torch.long)  # (b, t)
-    flat = [token for row in rows for token in row]
-    if flat:
-        padded[valid] = torch.tensor(flat, dtype=torch.long)
-    return padded, valid
+    lengths = row_lengths(list(rows))  # (b,)
+    width = max(lengths) if length is None else length
+    if width < max(lengths):
+        raise ValueError(f"a row of {max(lengths)} tokens is longer than the pad length {width}")
+    valid = np.arange(width) < np.array(lengths)[:, None]  # (b, t)
+    padded = pad_rows_numpy(list(rows), width, None if min(lengths) == width else valid, pad_value, "tokens")
+    return torch.from_numpy(padded), torch.from_numpy(valid)
 
 
 def decoder_batch(

@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
+from hf_ssl.objectives._rows import pad_rows_numpy
 
 __all__ = ["CausalLMCollator"]
 
@@ -84,15 +86,20 @@ class CausalLMCollator:
                 raise ValueError(f"feature {index} has no tokens")
             mask = feature.get("attention_mask") if isinstance(feature, dict) else None
             lengths.append(int(sum(mask)) if mask is not None else len(ids))
-        length = max(len(ids) for ids in documents)
+        sizes = list(map(len, documents))
+        length = max(sizes)
         if self.pad_to_multiple_of:
             length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
-        input_ids = torch.full((len(documents), length), self.pad_token_id, dtype=torch.long)
-        for row, ids in enumerate(documents):
-            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        attention_mask = (torch.arange(length) < torch.tensor(lengths)[:, None]).long()  # (b, t)
-        labels = input_ids.masked_fill(attention_mask == 0, IGNORE_INDEX)
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        columns = np.arange(length)  # (t,)
+        valid = None if min(sizes) == length else columns < np.array(sizes)[:, None]  # (b, t)
+        input_ids = pad_rows_numpy(documents, length, valid, self.pad_token_id, "input_ids")  # (b, t)
+        attention_mask = (columns < np.array(lengths)[:, None]).astype(np.int64)  # (b, t)
+        labels = np.where(attention_mask == 1, input_ids, IGNORE_INDEX)  # (b, t)
+        return {
+            "input_ids": torch.from_numpy(input_ids),
+            "attention_mask": torch.from_numpy(attention_mask),
+            "labels": torch.from_numpy(labels),
+        }
 
     def _pack(self, documents: list[list[int]]) -> dict[str, torch.Tensor]:
         assert self.pack_length is not None

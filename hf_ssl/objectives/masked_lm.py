@@ -22,10 +22,7 @@ Shapes: b = batch size, t = padded sequence length.
 
 from __future__ import annotations
 
-import functools
 import logging
-import operator
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from hf_ssl.objectives._rows import Rows, key_rows, pad_rows_numpy, row_lengths
 from hf_ssl.objectives._seq2seq import CollatorRNG
 from hf_ssl.objectives.noise import (
     bert_count_table,
@@ -45,9 +43,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["MaskedLMCollator"]
 
-# One key's rows: lists of ints or 1-D integer tensors (a batch may mix them).
-Rows = list[Any]
-
 # Keys the collator reads per token; every other key is a per-example value passed through.
 _TOKEN_KEYS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "word_ids")
 
@@ -55,93 +50,6 @@ _TOKEN_KEYS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_
 def _check_probability(name: str, value: float) -> None:
     if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-
-
-def _row_values(row: Any, key: str, index: int) -> list | torch.Tensor:
-    """A row as given: a list, or a 1-D integer tensor kept as is (stacked later without a trip
-    through Python ints; a tensor of ``word_ids`` marks tokens in no word with -1); other sequences
-    become lists."""
-    if type(row) is list:
-        return row
-    if isinstance(row, torch.Tensor):  # its dtype is checked once, on the batch (`_pad`)
-        if row.dim() != 1:
-            raise ValueError(f"feature {index} {key!r} must be 1-D, got shape {tuple(row.shape)}")
-        return row
-    if isinstance(row, str | bytes) or not isinstance(row, Sequence):
-        raise TypeError(f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row)}")
-    return list(row)
-
-
-def _key_rows(values: list[Any], key: str) -> Rows:
-    """``_row_values`` for every row of one key, with one type scan for the usual all-lists or
-    all-1-D-tensors batch instead of a Python call per row."""
-    kinds = set(map(type, values))
-    if kinds == {list} or (kinds == {torch.Tensor} and all(row.ndim == 1 for row in values)):
-        return values
-    return [_row_values(row, key, i) for i, row in enumerate(values)]
-
-
-def _row_lengths(rows: Rows) -> list[int]:
-    if set(map(type, rows)) == {list}:
-        return list(map(len, rows))
-    # A tensor's len() goes through Python-level torch code; its shape does not.
-    return [row.shape[0] if type(row) is torch.Tensor else len(row) for row in rows]
-
-
-def _describe_bad_int(rows: Rows, key: str) -> str:
-    """The error for rows that struct could not pack: the first value that is not an int64 integer."""
-    for index, row in enumerate(rows):
-        for position, value in enumerate(row):
-            try:
-                as_int = operator.index(value)
-            except TypeError:
-                return f"feature {index} {key!r}[{position}] is {value!r}; {key!r} must hold integers only"
-            if not -(2**63) <= as_int < 2**63:
-                return f"feature {index} {key!r}[{position}] is {value!r}, outside the int64 range"
-    return f"{key!r} must hold int64 integers only"
-
-
-@functools.cache
-def _int64_row_format(length: int) -> struct.Struct:
-    """A native-order int64 ``struct`` format for a row of ``length`` ints (one per distinct length)."""
-    return struct.Struct(f"={length}q")
-
-
-def _pad(
-    rows: Rows,
-    length: int,
-    valid: np.ndarray | None,
-    pad_value: int,
-    key: str,
-) -> np.ndarray:
-    """Right-pad ``rows`` into a (b, length) int64 array from one flat buffer.
-
-    Tensor rows are concatenated as they are. List rows are packed by ``struct``, one precompiled
-    format per row length: 9 ns an int, against 19 for ``numpy.fromiter`` and 150 for
-    ``torch.tensor``; that conversion is the largest part of a collator's time on list inputs.
-    ``valid=None`` means every row is ``length`` long already: no padding to place.
-    """
-    kinds = set(map(type, rows))
-    if kinds == {torch.Tensor}:
-        stacked = torch.stack(rows) if valid is None else torch.cat(rows)  # (b, t) or (sum of lengths,)
-        if stacked.is_floating_point() or stacked.is_complex() or stacked.dtype == torch.bool:
-            raise TypeError(f"{key!r} must hold integers, got tensors of dtype {stacked.dtype}")
-        flat = stacked.cpu().numpy().astype(np.int64, copy=False)
-        if valid is None:
-            return flat
-    else:
-        if kinds != {list}:
-            rows = [row.tolist() if isinstance(row, torch.Tensor) else row for row in rows]
-        try:
-            buffer = bytearray().join([_int64_row_format(len(row)).pack(*row) for row in rows])
-        except struct.error as error:
-            raise TypeError(_describe_bad_int(rows, key)) from error
-        flat = np.frombuffer(buffer, dtype=np.int64)  # (sum of lengths,), writable
-        if valid is None:
-            return flat.reshape(len(rows), length)  # (b, t)
-    padded = np.full((len(rows), length), pad_value, dtype=np.int64)  # (b, t)
-    padded[valid] = flat
-    return padded
 
 
 def _group_spans(units: list[int], spans: Any, index: int) -> list[int]:
@@ -296,7 +204,7 @@ class MaskedLMCollator:
         if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
             raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
         if not isinstance(features[0], dict):
-            return {"input_ids": _key_rows(list(features), "input_ids")}, {}
+            return {"input_ids": key_rows(list(features), "input_ids")}, {}
         keys = set(features[0])
         if "input_ids" not in keys:
             raise ValueError(f"each feature needs 'input_ids', got keys {sorted(keys)}")
@@ -309,7 +217,7 @@ class MaskedLMCollator:
                 found = sorted(feature) if isinstance(feature, dict) else type(feature).__name__
                 raise ValueError(f"feature {index} has keys {found}, feature 0 has {sorted(keys)}")
         rows = {
-            key: _key_rows([feature[key] for feature in features], key) for key in _TOKEN_KEYS if key in keys
+            key: key_rows([feature[key] for feature in features], key) for key in _TOKEN_KEYS if key in keys
         }
         extras = {key: [feature[key] for feature in features] for key in keys if key not in _TOKEN_KEYS}
         return rows, extras
@@ -328,7 +236,7 @@ class MaskedLMCollator:
             unit_rows: list = [[-1] * n for n in lengths]  # every token a unit of its own
         elif spans is None:
             try:  # the common case, no None in any row: straight into numpy
-                return _pad(rows["word_ids"], length, valid, -1, "word_ids")
+                return pad_rows_numpy(rows["word_ids"], length, valid, -1, "word_ids")
             except TypeError:
                 unit_rows = rows["word_ids"]
         else:
@@ -342,17 +250,17 @@ class MaskedLMCollator:
                 _group_spans(row, row_spans, i)
                 for i, (row, row_spans) in enumerate(zip(unit_rows, spans, strict=True))
             ]
-        return _pad(unit_rows, length, valid, -1, "word_ids")
+        return pad_rows_numpy(unit_rows, length, valid, -1, "word_ids")
 
     def __call__(
         self, features: Sequence[dict[str, Any]] | Sequence[Sequence[int] | torch.Tensor]
     ) -> dict[str, torch.Tensor]:
         rows, extras = self._gather(features)
-        lengths = _row_lengths(rows["input_ids"])
-        for key, key_rows in rows.items():
+        lengths = row_lengths(rows["input_ids"])
+        for key, rows_of_key in rows.items():
             if key == "input_ids":
                 continue
-            for index, (found, length) in enumerate(zip(_row_lengths(key_rows), lengths, strict=True)):
+            for index, (found, length) in enumerate(zip(row_lengths(rows_of_key), lengths, strict=True)):
                 if found != length:
                     raise ValueError(f"feature {index} has {found} {key} but {length} input_ids")
         if self.whole_word_mask and "word_ids" not in rows:
@@ -365,7 +273,7 @@ class MaskedLMCollator:
         # built in numpy (1-3 us an operation here, 5-20 us in torch) and handed over as tensors.
         valid = None if min(lengths) == length else np.arange(length) < np.array(lengths)[:, None]  # (b, t)
 
-        input_ids = _pad(rows["input_ids"], length, valid, self.pad_token_id, "input_ids")  # (b, t)
+        input_ids = pad_rows_numpy(rows["input_ids"], length, valid, self.pad_token_id, "input_ids")  # (b, t)
         # ufunc reductions: ndarray.min/max go through Python-level wrappers, a few us a call here.
         low, high = int(np.minimum.reduce(input_ids, axis=None)), int(np.maximum.reduce(input_ids, axis=None))
         if low < 0 or high >= self.vocab_size:
@@ -376,14 +284,18 @@ class MaskedLMCollator:
         # Padding positions hold pad_token_id, which the table excludes already.
         candidates = self._is_candidate[input_ids]  # (b, t)
         if "attention_mask" in rows:
-            attention_mask = _pad(rows["attention_mask"], length, valid, 0, "attention_mask")  # (b, t)
+            attention_mask = pad_rows_numpy(
+                rows["attention_mask"], length, valid, 0, "attention_mask"
+            )  # (b, t)
             real = (attention_mask != 0) & (input_ids != self.pad_token_id)
             candidates &= real
         else:
             real = input_ids != self.pad_token_id  # (b, t)
             attention_mask = real.astype(np.int64)
         if "special_tokens_mask" in rows:
-            candidates &= _pad(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
+            candidates &= (
+                pad_rows_numpy(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
+            )
 
         generator = self._rng.get(
             torch.from_numpy(input_ids) if self._rng.keyed else None
@@ -413,7 +325,7 @@ class MaskedLMCollator:
         }
         if "token_type_ids" in rows:
             batch["token_type_ids"] = torch.from_numpy(
-                _pad(rows["token_type_ids"], length, valid, 0, "token_type_ids")
+                pad_rows_numpy(rows["token_type_ids"], length, valid, 0, "token_type_ids")
             )  # (b, t)
         for key, values in extras.items():
             batch[key] = _stack_passthrough(key, values)

@@ -12,10 +12,12 @@ Shapes: b input rows, t padded length, r packed rows, L row_length.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
@@ -27,6 +29,61 @@ __all__ = ["PackingCollator", "Seq2SeqPackingCollator", "pack_batch", "pack_seq2
 _TOKEN_KEYS = ("input_ids", "labels", "token_type_ids")
 
 
+def _first_fit(lengths: Sequence[Sequence[int]], capacities: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Place documents in order, each into the first row with room on every side (first fit).
+
+    lengths: per side, the (b,) document lengths; capacities: per side, a row's width. Returns
+    (row of each document (b,), start column of each document on each side (sides, b)).
+    """
+    rows_of: list[int] = []
+    starts: list[list[int]] = [[] for _ in capacities]
+    room: list[list[int]] = []  # per packed row, the columns still free on each side
+    for sizes in zip(*lengths, strict=True):
+        slot = next((r for r, free in enumerate(room) if all(map(operator.le, sizes, free))), len(room))
+        if slot == len(room):
+            room.append(list(capacities))
+        free = room[slot]
+        rows_of.append(slot)
+        for side, n in enumerate(sizes):
+            starts[side].append(capacities[side] - free[side])
+            free[side] -= n
+    return np.array(rows_of, dtype=np.int64), np.array(starts, dtype=np.int64).reshape(len(capacities), -1)
+
+
+def _side_layout(
+    lengths: np.ndarray, rows_of: np.ndarray, starts: np.ndarray, num_rows: int, width: int, padded: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where the tokens of one side go: (valid (b, t) source tokens, their flat destinations,
+    position_ids (r, L) restarting at 0 per document, attention_mask (r, L)).
+
+    The padding tail of a row continues its last document's positions: its queries then see that
+    document's keys (a query with every key masked would give NaN under sdpa), while no real token
+    attends to it (attention_mask 0).
+    """
+    columns = np.arange(padded)  # (t,)
+    valid = columns < lengths[:, None]  # (b, t): right-padded rows
+    destinations = ((rows_of * width + starts)[:, None] + columns)[valid]  # (tokens,) flat into (r, L)
+    document_start = np.zeros((num_rows, width), dtype=np.int64)  # (r, L): marks, then running max
+    inside = starts < width  # an empty document may start at the very end of a full row
+    document_start[rows_of[inside], starts[inside]] = starts[inside]
+    np.maximum.accumulate(document_start, axis=1, out=document_start)
+    positions = np.arange(width) - document_start  # (r, L)
+    row_end = np.zeros(num_rows, dtype=np.int64)
+    np.maximum.at(row_end, rows_of, starts + lengths)
+    attention_mask = (np.arange(width) < row_end[:, None]).astype(np.int64)  # (r, L)
+    return valid, destinations, positions, attention_mask
+
+
+def _scatter(
+    values: torch.Tensor, valid: np.ndarray, destinations: np.ndarray, shape: tuple[int, int], fill: int
+) -> torch.Tensor:
+    """A (r, L) tensor of ``fill`` holding ``values[valid]`` at the flat ``destinations``."""
+    source = values.detach().cpu().numpy()
+    out = np.full(shape, fill, dtype=source.dtype)
+    out.reshape(-1)[destinations] = source[valid]
+    return torch.from_numpy(out)
+
+
 def pack_batch(
     batch: dict[str, torch.Tensor], row_length: int, *, pad_token_id: int, position_offset: int = 0
 ) -> dict[str, torch.Tensor]:
@@ -35,60 +92,32 @@ def pack_batch(
     Returns input_ids, labels and token_type_ids (when present), position_ids (restarting at
     `position_offset` for every document: 0 for BERT/GPT, padding_idx + 1 = 2 for RoBERTa) and an
     attention_mask that is 0 only on the padding at the end of a row. Per-sequence keys (NSP labels)
-    cannot be packed and raise.
+    cannot be packed and raise. Documents are placed first fit, in order; every key is moved with
+    one scatter, whatever the number of documents.
     """
     if "attention_mask" not in batch:
         raise ValueError("pack_batch needs an attention_mask to tell tokens from padding")
     unknown = sorted(set(batch) - set(_TOKEN_KEYS) - {"attention_mask"})
     if unknown:
         raise ValueError(f"cannot pack per-sequence keys {unknown}: packed rows hold several sequences")
-    lengths = batch["attention_mask"].sum(-1).tolist()
-    too_long = [n for n in lengths if n > row_length]
-    if too_long:
-        raise ValueError(f"a sequence of {too_long[0]} tokens does not fit row_length={row_length}")
-    rows: list[list[int]] = []  # indices of the input rows in each packed row
-    room: list[int] = []
-    for index, length in enumerate(lengths):
-        slot = next((r for r, free in enumerate(room) if free >= length), None)  # first fit
-        if slot is None:
-            rows.append([])
-            room.append(row_length)
-            slot = len(rows) - 1
-        rows[slot].append(index)
-        room[slot] -= length
-    keys = [k for k in _TOKEN_KEYS if k in batch]
+    lengths = batch["attention_mask"].detach().cpu().numpy().sum(axis=-1)  # (b,)
+    if lengths.max() > row_length:
+        raise ValueError(f"a sequence of {lengths.max()} tokens does not fit row_length={row_length}")
+    rows_of, starts = _first_fit([lengths.tolist()], [row_length])
+    num_rows = int(rows_of.max()) + 1
+    padded = batch["attention_mask"].shape[1]
+    valid, destinations, positions, attention_mask = _side_layout(
+        lengths, rows_of, starts[0], num_rows, row_length, padded
+    )
     padding = {"input_ids": pad_token_id, "labels": IGNORE_INDEX, "token_type_ids": 0}
-    out = {key: torch.full((len(rows), row_length), padding[key], dtype=batch[key].dtype) for key in keys}
-    out["position_ids"] = torch.zeros(len(rows), row_length, dtype=torch.long)
-    out["attention_mask"] = torch.zeros(len(rows), row_length, dtype=torch.long)
-    for r, members in enumerate(rows):
-        start = 0
-        for index in members:
-            n = lengths[index]
-            for key in keys:
-                out[key][r, start : start + n] = batch[key][index, :n]
-            out["position_ids"][r, start : start + n] = torch.arange(n) + position_offset
-            out["attention_mask"][r, start : start + n] = 1
-            start += n
-        # The padding tail continues the last document's positions: its queries then see that
-        # document's keys (a query with every key masked would give NaN under sdpa), while no real
-        # token attends to it (attention_mask 0).
-        last = lengths[members[-1]]
-        out["position_ids"][r, start:] = torch.arange(last, last + row_length - start) + position_offset
+    out = {
+        key: _scatter(batch[key], valid, destinations, (num_rows, row_length), padding[key])
+        for key in _TOKEN_KEYS
+        if key in batch
+    }
+    out["position_ids"] = torch.from_numpy(positions + position_offset)
+    out["attention_mask"] = torch.from_numpy(attention_mask)
     return out
-
-
-def _lay_out(
-    out: dict[str, torch.Tensor],
-    keys: Sequence[str],
-    source: dict[str, torch.Tensor],
-    row: int,
-    start: int,
-    index: int,
-    length: int,
-) -> None:
-    for key in keys:
-        out[key][row, start : start + length] = source[key][index, :length]
 
 
 def pack_seq2seq_batch(
@@ -115,55 +144,38 @@ def pack_seq2seq_batch(
     if unsupported:
         # MASS feeds the span at its original positions; packing renumbers positions from 0.
         raise ValueError(f"cannot pack a batch with {unsupported}: packing renumbers the positions")
-    sources = batch["attention_mask"].sum(-1).tolist()
+    sources = batch["attention_mask"].detach().cpu().numpy().sum(axis=-1)  # (b,)
     target_mask = batch.get("decoder_attention_mask")
     if target_mask is None:
         target_mask = batch["labels"].ne(IGNORE_INDEX)
-    targets = target_mask.long().sum(-1).tolist()
+    targets = target_mask.detach().cpu().numpy().astype(np.int64).sum(axis=-1)  # (b,)
     for name, lengths, limit in (("source", sources, source_length), ("target", targets, target_length)):
-        if max(lengths) > limit:
-            raise ValueError(f"a {name} of {max(lengths)} tokens does not fit a packed row of {limit}")
-    rows: list[list[int]] = []
-    room: list[tuple[int, int]] = []
-    for index, (s_len, t_len) in enumerate(zip(sources, targets, strict=True)):
-        slot = next((r for r, (s, t) in enumerate(room) if s >= s_len and t >= t_len), None)
-        if slot is None:
-            rows.append([])
-            room.append((source_length, target_length))
-            slot = len(rows) - 1
-        rows[slot].append(index)
-        room[slot] = (room[slot][0] - s_len, room[slot][1] - t_len)
-    r = len(rows)
-    out = {
-        "input_ids": torch.full((r, source_length), pad_token_id, dtype=torch.long),
-        "attention_mask": torch.zeros(r, source_length, dtype=torch.long),
-        "position_ids": torch.zeros(r, source_length, dtype=torch.long),
-        "decoder_input_ids": torch.full((r, target_length), pad_token_id, dtype=torch.long),
-        "decoder_attention_mask": torch.zeros(r, target_length, dtype=torch.long),
-        "decoder_position_ids": torch.zeros(r, target_length, dtype=torch.long),
-        "labels": torch.full((r, target_length), IGNORE_INDEX, dtype=torch.long),
-    }
-    for row, members in enumerate(rows):
-        for lengths, ids, labels, mask, positions in (
-            (sources, "input_ids", None, "attention_mask", "position_ids"),
+        if lengths.max() > limit:
+            raise ValueError(f"a {name} of {lengths.max()} tokens does not fit a packed row of {limit}")
+    rows_of, starts = _first_fit([sources.tolist(), targets.tolist()], [source_length, target_length])
+    num_rows = int(rows_of.max()) + 1
+    out: dict[str, torch.Tensor] = {}
+    for side, (lengths, width, ids, mask, positions, with_labels) in enumerate(
+        (
+            (sources, source_length, "input_ids", "attention_mask", "position_ids", False),
             (
                 targets,
+                target_length,
                 "decoder_input_ids",
-                "labels",
                 "decoder_attention_mask",
                 "decoder_position_ids",
+                True,
             ),
-        ):
-            start, width = 0, out[ids].shape[1]
-            for index in members:
-                n = lengths[index]
-                _lay_out(out, [ids] + ([labels] if labels else []), batch, row, start, index, n)
-                out[mask][row, start : start + n] = 1
-                out[positions][row, start : start + n] = torch.arange(n)
-                start += n
-            # The padding tail continues the last document's positions (see pack_batch).
-            last = lengths[members[-1]]
-            out[positions][row, start:] = torch.arange(last, last + width - start)
+        )
+    ):
+        valid, destinations, side_positions, side_mask = _side_layout(
+            lengths, rows_of, starts[side], num_rows, width, batch[ids].shape[1]
+        )
+        out[ids] = _scatter(batch[ids], valid, destinations, (num_rows, width), pad_token_id)
+        out[mask] = torch.from_numpy(side_mask)
+        out[positions] = torch.from_numpy(side_positions)
+        if with_labels:
+            out["labels"] = _scatter(batch["labels"], valid, destinations, (num_rows, width), IGNORE_INDEX)
     return out
 
 

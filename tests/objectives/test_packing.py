@@ -31,6 +31,22 @@ def test_rows_are_filled_first_fit_with_positions_restarting_per_document():
     assert out["attention_mask"].tolist() == [[1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 0, 0]]
 
 
+def test_an_empty_document_takes_no_column_and_restarts_the_tail_positions():
+    batch = {
+        "input_ids": torch.tensor([[5, 6, 7], [0, 0, 0], [8, 9, 0], [0, 0, 0]]),
+        "attention_mask": torch.tensor([[1, 1, 1], [0, 0, 0], [1, 1, 0], [0, 0, 0]]),
+        "labels": torch.tensor([[5, -100, 7], [-100] * 3, [8, 9, -100], [-100] * 3]),
+    }
+    out = pack_batch(batch, 5, pad_token_id=0, position_offset=2)
+    assert out["input_ids"].tolist() == [[5, 6, 7, 8, 9]]  # the empty ones end up at column 3 and 5
+    assert out["labels"].tolist() == [[5, IGNORE_INDEX, 7, 8, 9]]
+    assert out["position_ids"].tolist() == [[2, 3, 4, 2, 3]]
+    assert out["attention_mask"].tolist() == [[1, 1, 1, 1, 1]]
+    out = pack_batch(batch, 6, pad_token_id=0)  # the tail after an empty last document restarts at 0
+    assert out["position_ids"].tolist() == [[0, 1, 2, 0, 1, 0]]
+    assert out["attention_mask"].tolist() == [[1, 1, 1, 1, 1, 0]]
+
+
 def test_per_sequence_keys_and_overlong_rows_are_refused_by_name():
     batch = {
         "input_ids": torch.ones(2, 3, dtype=torch.long),
