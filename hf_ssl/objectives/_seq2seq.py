@@ -54,9 +54,10 @@ def as_id_list(row: Any, index: int, key: str = "input_ids") -> list[int]:
             f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row).__name__}"
         )
     row = list(row)
-    for token in row:
-        if isinstance(token, bool) or not isinstance(token, int):
-            raise TypeError(f"feature {index} {key!r} must hold ints only, got {token!r}")
+    if set(map(type, row)) - {int}:  # one C-level pass; the loop only names the culprit
+        for token in row:
+            if isinstance(token, bool) or not isinstance(token, int):
+                raise TypeError(f"feature {index} {key!r} must hold ints only, got {token!r}")
     return row
 
 
