@@ -101,10 +101,10 @@ def pack_batch(
     if unknown:
         raise ValueError(f"cannot pack per-sequence keys {unknown}: packed rows hold several sequences")
     lengths = batch["attention_mask"].detach().cpu().numpy().sum(axis=-1)  # (b,)
-    if lengths.max() > row_length:
+    if lengths.size and lengths.max() > row_length:
         raise ValueError(f"a sequence of {lengths.max()} tokens does not fit row_length={row_length}")
     rows_of, starts = _first_fit([lengths.tolist()], [row_length])
-    num_rows = int(rows_of.max()) + 1
+    num_rows = int(rows_of.max()) + 1 if rows_of.size else 0
     padded = batch["attention_mask"].shape[1]
     valid, destinations, positions, attention_mask = _side_layout(
         lengths, rows_of, starts[0], num_rows, row_length, padded

@@ -45,6 +45,10 @@ def test_an_empty_document_takes_no_column_and_restarts_the_tail_positions():
     out = pack_batch(batch, 6, pad_token_id=0)  # the tail after an empty last document restarts at 0
     assert out["position_ids"].tolist() == [[0, 1, 2, 0, 1, 0]]
     assert out["attention_mask"].tolist() == [[1, 1, 1, 1, 1, 0]]
+    nothing = pack_batch({key: batch[key][:0] for key in batch}, 6, pad_token_id=0)  # no rows: no rows
+    assert {key: tuple(value.shape) for key, value in nothing.items()} == {
+        key: (0, 6) for key in ("input_ids", "labels", "position_ids", "attention_mask")
+    }
 
 
 def test_per_sequence_keys_and_overlong_rows_are_refused_by_name():
