@@ -54,5 +54,8 @@ class MaskedLMHead(nn.Module):
             selected = labels.ne(IGNORE_INDEX)  # (b, t)
             hidden_states = hidden_states[selected]  # (n, H)
             labels = labels[selected]  # (n,)
-        hidden_states = self.norm(self.act(self.dense(hidden_states)))  # (..., E)
-        return self.decoder(hidden_states), labels  # (..., V)
+        return self.predict(hidden_states), labels  # (..., V)
+
+    def predict(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """(..., H) -> logits (..., V): transform, then the tied vocabulary projection."""
+        return self.decoder(self.norm(self.act(self.dense(hidden_states))))

@@ -121,10 +121,26 @@ class MultiHeadAttention(nn.Module):
         key_value_states: torch.Tensor | None = None,
         past_key_values: Cache | None = None,
         position_bias: torch.Tensor | None = None,
+        query_states: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """hidden_states (b, t, D) -> (output (b, t, D), attention weights (b, h, t, s) or None)."""
-        if self.is_cross_attention:
+        """hidden_states (b, t, D) -> (output (b, t, D), attention weights (b, h, t, s) or None).
+
+        `query_states` (b, q, D), self-attention only: queries come from these instead of
+        `hidden_states`, which still give every key and value; the output is then (b, q, D) and the
+        mask must have q query rows (see TransformerLayer's `query_positions`).
+        """
+        if query_states is not None:
+            if self.is_cross_attention or past_key_values is not None:
+                raise ValueError("query_states is for self-attention without a cache")
+            weight, bias = self.qkv_proj.weight, self.qkv_proj.bias  # (3·h·d, D): queries first
+            inner = self.inner_size
+            query = nn.functional.linear(query_states, weight[:inner], None if bias is None else bias[:inner])
+            key, value = nn.functional.linear(
+                hidden_states, weight[inner:], None if bias is None else bias[inner:]
+            ).chunk(2, dim=-1)  # 2 x (b, t, h·d)
+            query, key, value = self._split_heads(query), self._split_heads(key), self._split_heads(value)
+        elif self.is_cross_attention:
             if key_value_states is None:
                 raise ValueError("cross-attention needs key_value_states (the encoder's hidden states)")
             query = self._split_heads(self.q_proj(hidden_states))  # (b, h, t, d)

@@ -120,9 +120,23 @@ class TransformerLayer(GradientCheckpointingLayer):
         attn_implementation: str = "sdpa",
         past_key_values: Cache | None = None,
         position_bias: torch.Tensor | None = None,
+        query_positions: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """(b, t, D) -> ((b, t, D), self-attention weights, cross-attention weights)."""
+        """(b, t, D) -> ((b, t, D), self-attention weights, cross-attention weights).
+
+        `query_positions` (b, q) column indices: compute the layer's output only there, (b, q, D).
+        Every token still gives its key and value, so those q outputs equal the full layer's at
+        the same positions; the rest of the layer (queries, attention output, feed-forward) runs on
+        q tokens instead of t. For the last layer of an MLM encoder, whose outputs are only read at
+        the masked positions. Encoder self-attention with a per-token feed-forward only.
+        """
+        if query_positions is not None:
+            return (
+                self._forward_at(hidden_states, attention_mask, query_positions, attn_implementation),
+                None,
+                None,
+            )
         hidden_states, self_weights = self._residual(
             hidden_states,
             self.self_attn_norm,
@@ -152,6 +166,39 @@ class TransformerLayer(GradientCheckpointingLayer):
             )
         hidden_states, _ = self._residual(hidden_states, self.ffn_norm, lambda x: (self.ffn(x), None))
         return hidden_states, self_weights, cross_weights
+
+    def _forward_at(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: Any,
+        positions: torch.Tensor,
+        attn_implementation: str,
+    ) -> torch.Tensor:
+        """The layer's output at `positions` (b, q) only: (b, t, D) -> (b, q, D)."""
+        if self.cross_attn is not None or not isinstance(self.ffn, FeedForward):
+            raise ValueError("query_positions needs an encoder layer with a per-token feed-forward")
+        if attention_mask is not None and not isinstance(attention_mask, torch.Tensor):
+            raise ValueError(
+                f"query_positions needs a tensor mask or None, got {type(attention_mask).__name__}"
+            )
+        if isinstance(attention_mask, torch.Tensor) and attention_mask.shape[2] != 1:
+            rows = positions[:, None, :, None].expand(
+                -1, attention_mask.shape[1], -1, attention_mask.shape[3]
+            )
+            attention_mask = attention_mask.gather(2, rows)  # (b, 1, q, s): the queries' mask rows
+        gather = positions[..., None].expand(-1, -1, hidden_states.shape[-1])  # (b, q, D)
+        keys_from = self.self_attn_norm(hidden_states) if self.pre_norm else hidden_states  # (b, t, D)
+        queries_from = keys_from.gather(1, gather)  # (b, q, D); norms are per token
+        out, _ = self.self_attn(
+            keys_from, attention_mask, attn_implementation=attn_implementation, query_states=queries_from
+        )  # (b, q, D)
+        residual = hidden_states.gather(1, gather) if self.pre_norm else queries_from
+        if self.pre_norm:
+            hidden_states = residual + self.dropout(out)
+        else:
+            hidden_states = self.self_attn_norm(residual + self.dropout(out))
+        hidden_states, _ = self._residual(hidden_states, self.ffn_norm, lambda x: (self.ffn(x), None))
+        return hidden_states
 
 
 class TransformerStack(nn.Module):
@@ -208,23 +255,38 @@ class TransformerStack(nn.Module):
         *,
         output_hidden_states: bool = False,
         output_attentions: bool = False,
+        only_at: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None, tuple[Any, ...] | None, tuple[Any, ...] | None]:
         """(b, t, D) -> (last hidden (b, t, D), all hidden states, self-attentions, cross-attentions).
 
         `all hidden states` starts with the stack's input and has L + 1 entries; with a final norm,
         the last entry is the normed output (transformers' convention).
+
+        `only_at` (b, t) bool: the last hidden state is wanted only where True; it is returned as
+        (n, D), the n selected tokens in row-major order (`hidden[only_at]` of the full stack), and
+        the last layer computes only those (TransformerLayer's `query_positions`).
         """
+        if only_at is not None and (output_hidden_states or output_attentions):
+            raise ValueError("only_at returns the selected tokens alone: no hidden states or attentions")
         all_hidden: list[torch.Tensor] = [hidden_states] if output_hidden_states else []
         self_attentions: list[Any] = []
         cross_attentions: list[Any] = []
         for depth in range(self.num_layers):
             layer = self.layers[self.layer_for_depth[depth]]
+            if only_at is not None and depth == self.num_layers - 1:
+                counts = only_at.sum(dim=1)  # (b,)
+                # Selected positions first, in order (a stable sort of "not selected"), then filler.
+                positions = torch.sort(~only_at, dim=1, stable=True).indices[:, : int(counts.max())]  # (b, q)
+                kwargs = {**kwargs, "query_positions": positions}
             # Positional arguments: reentrant activation checkpointing only propagates gradients
             # through tensors passed positionally.
             hidden_states, self_weights, cross_weights = layer(
                 hidden_states, attention_mask, encoder_hidden_states, encoder_attention_mask, **kwargs
             )
+            if only_at is not None and depth == self.num_layers - 1:
+                filled = torch.arange(positions.shape[1], device=counts.device) < counts[:, None]  # (b, q)
+                hidden_states = hidden_states[filled]  # (n, D)
             if output_attentions:
                 self_attentions.append(self_weights)
                 cross_attentions.append(cross_weights)

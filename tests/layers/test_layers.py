@@ -9,6 +9,7 @@ import hf_ssl
 from hf_ssl.layers import (
     MultiHeadAttention,
     TokenEmbeddings,
+    TransformerLayer,
     TransformerStack,
     bidirectional_mask,
     causal_mask,
@@ -151,3 +152,34 @@ def test_gelu_new_runs_fused_and_equals_transformers_new_gelu():
     fused = activation_function("gelu_new")
     assert type(fused) is type(ACT2FN["gelu_pytorch_tanh"])
     torch.testing.assert_close(fused(x), ACT2FN["gelu_new"](x), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("norm_position", ["pre", "post"])
+def test_stack_only_at_computes_the_selected_tokens_of_the_full_stack(norm_position):
+    torch.manual_seed(0)
+    stack = TransformerStack(
+        2,
+        hidden_size=32,
+        num_heads=4,
+        intermediate_size=64,
+        norm_position=norm_position,
+        final_norm=norm_position == "pre",
+    ).eval()
+    hidden = torch.randn(3, 10, 32)
+    only_at = torch.rand(3, 10) < 0.4
+    only_at[0] = False  # a row with nothing selected
+    only_at[1, -1] = True
+    padded = torch.ones(3, 1, 10, 10, dtype=torch.bool)
+    padded[2, :, :, 6:] = False  # row 2's last keys are padding
+    for mask in (None, padded):
+        full = stack(hidden, mask)[0]  # (b, t, D)
+        selected = stack(hidden, mask, only_at=only_at)[0]  # (n, D)
+        torch.testing.assert_close(selected, full[only_at], atol=1e-6, rtol=1e-6)
+    with pytest.raises(ValueError, match="no hidden states or attentions"):
+        stack(hidden, only_at=only_at, output_hidden_states=True)
+
+
+def test_query_positions_are_refused_where_the_layer_is_not_a_plain_encoder_layer():
+    layer = TransformerLayer(32, 4, 64, cross_attention=True)
+    with pytest.raises(ValueError, match="per-token feed-forward"):
+        layer(torch.randn(1, 4, 32), query_positions=torch.tensor([[0, 2]]))

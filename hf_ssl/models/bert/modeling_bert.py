@@ -29,11 +29,13 @@ from transformers.modeling_outputs import (
 )
 from transformers.utils import ModelOutput
 
+from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import (
     MaskedLMHead,
     Pooler,
     SpanQAHead,
+    check_label_shape,
     cross_entropy,
     num_classes,
     sequence_classification_loss,
@@ -135,13 +137,26 @@ class BertModel(BertPreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        only_at: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> BaseModelOutputWithPoolingAndCrossAttentions | tuple[Any, ...]:
         """input_ids (b, t) -> last_hidden_state (b, t, H), pooler_output (b, H).
 
         Packed rows: when `position_ids` restart inside a row (documents concatenated without
         padding), attention is block-diagonal, so documents never see each other.
+
+        `only_at` (b, t) bool: last_hidden_state is returned only there, as (n, H) in row-major
+        order, and the last layer computes only those tokens (MLM training reads nothing else).
+        No pooler, hidden states or attentions in that mode.
         """
+        if only_at is not None and (
+            self.pooler is not None
+            or tuple(only_at.shape)
+            != tuple(
+                (input_ids if input_ids is not None else inputs_embeds).shape[:2]  # type: ignore[union-attr]
+            )
+        ):
+            raise ValueError("only_at must be a (batch, length) bool mask, on an encoder without a pooler")
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("give exactly one of input_ids or inputs_embeds")
         validate_input_ids(input_ids, self.config.vocab_size)
@@ -193,6 +208,7 @@ class BertModel(BertPreTrainedModel):
             attn_implementation=attn_implementation,
             output_hidden_states=output_hidden_states,
             output_attentions=output_attentions,
+            only_at=only_at,
         )
         pooled = self.pooler(hidden) if self.pooler is not None else None
         output = BaseModelOutputWithPoolingAndCrossAttentions(
@@ -216,10 +232,11 @@ ENCODER_ARGUMENTS = (
 
 
 def _encode(
-    model: BertPreTrainedModel, arguments: dict[str, Any]
+    model: BertPreTrainedModel, arguments: dict[str, Any], **extra: Any
 ) -> BaseModelOutputWithPoolingAndCrossAttentions:
     """Run the bare encoder on those of a head's arguments that it shares with the encoder (pass `locals()`)."""
-    return model.encoder_model(**{name: arguments[name] for name in ENCODER_ARGUMENTS}, return_dict=True)
+    shared = {name: arguments[name] for name in ENCODER_ARGUMENTS}
+    return model.encoder_model(**shared, **extra, return_dict=True)
 
 
 def _with_tuple(output: ModelOutput, return_dict: bool | None, config: BertConfig) -> Any:
@@ -265,6 +282,21 @@ class BertForMaskedLM(BertPreTrainedModel):
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head.decoder
 
+    def _predicts_sparsely(
+        self, labels: torch.Tensor | None, output_attentions: bool | None, output_hidden_states: bool | None
+    ) -> bool:
+        """Whether only the labelled positions need the last layer: training, labels given (some of
+        them real), no attentions or hidden states asked for, and a tensor-mask kernel."""
+        if labels is None or not self.training or self.encoder_model.pooler is not None:
+            return False
+        if self.config.output_attentions if output_attentions is None else output_attentions:
+            return False
+        if self.config.output_hidden_states if output_hidden_states is None else output_hidden_states:
+            return False
+        if (self.config._attn_implementation or "sdpa") not in ("sdpa", "eager"):
+            return False
+        return bool(labels.ne(IGNORE_INDEX).any())
+
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head.decoder = value
 
@@ -282,9 +314,20 @@ class BertForMaskedLM(BertPreTrainedModel):
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
     ) -> MaskedLMOutput | tuple[Any, ...]:
-        """labels (b, t): original ids at masked positions, -100 elsewhere. Logits (b, t, V), or (n, V) in training."""
-        out = _encode(self, locals())
-        logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
+        """labels (b, t): original ids at masked positions, -100 elsewhere. Logits (b, t, V), or (n, V) in training.
+
+        Training with labels and nothing else asked for: only the masked positions go through the
+        last layer and the head (`BertModel(only_at=...)`); the loss is the full computation's.
+        """
+        if self._predicts_sparsely(labels, output_attentions, output_hidden_states):
+            assert labels is not None
+            check_label_shape(labels, (input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
+            selected = labels.ne(IGNORE_INDEX)  # (b, t)
+            out = _encode(self, locals(), only_at=selected)  # last_hidden_state (n, H)
+            logits, selected_labels = self.lm_head.predict(out.last_hidden_state), labels[selected]  # (n, V)
+        else:
+            out = _encode(self, locals())
+            logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
         output = MaskedLMOutput(
             loss=loss, logits=logits, hidden_states=out.hidden_states, attentions=out.attentions
