@@ -6,7 +6,9 @@ per-token output bias); ALBERT maps H->E before the tied E x V table (run_pretra
 Sparse prediction (Cramming, Geiping & Goldstein 2022; notes/reproductions.md §14): in training, with
 labels, only the labelled (masked) positions go through the vocabulary projection, which is most of
 a small model's compute. In eval mode the head returns full logits aligned with the input, so
-fill-mask, evaluation and compute_metrics see the usual (b, t, V) shape.
+fill-mask, evaluation and compute_metrics see the usual (b, t, V) shape. The MLM models go one step
+further in training: the encoder's last layer itself runs only at the labelled positions
+(`BertModel(only_at=...)`), and `predict` maps those (n, H) states to logits.
 
 Shapes: b batch, t length, n labelled positions, H hidden, E embedding width, V vocabulary.
 """
