@@ -71,6 +71,45 @@ def test_sparse_last_layer_gives_the_full_loss_logits_and_gradients(family, attn
         torch.testing.assert_close(sparse_grad, parameter.grad, atol=1e-6, rtol=1e-5)
 
 
+@pytest.mark.parametrize("cls_masked", [False, True])
+@pytest.mark.parametrize("family", ["bert", "albert"])
+def test_pretraining_heads_read_cls_and_the_masked_positions_of_the_sparse_last_layer(
+    family, cls_masked, monkeypatch
+):
+    """MLM + NSP (BERT) or SOP (ALBERT): the pooler's [CLS] state comes out of the sparse last layer too."""
+    calls = []
+    forward_at = TransformerLayer._forward_at
+    monkeypatch.setattr(
+        TransformerLayer, "_forward_at", lambda self, *a: calls.append(a[2].shape) or forward_at(self, *a)
+    )
+    model_class, config_class, pair_key = {
+        "bert": (hf_ssl.BertForPreTraining, hf_ssl.BertConfig, "next_sentence_label"),
+        "albert": (hf_ssl.AlbertForPreTraining, hf_ssl.AlbertConfig, "sentence_order_label"),
+    }[family]
+    torch.manual_seed(0)
+    model = model_class(config_class(**TINY, **FAMILIES[family][2])).train()
+    batch = _batch("padded", 0)
+    if cls_masked:  # position 0 both masked and pooled
+        batch["labels"][:, 0] = batch["input_ids"][:, 0]
+    batch[pair_key] = torch.tensor([0, 1, 1])
+    sparse = model(**batch)
+    sparse.loss.backward()
+    sparse_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    full = model(**batch, output_hidden_states=True)
+    full.loss.backward()
+    wanted = batch["labels"].ne(-100)
+    wanted[:, 0] = True
+    assert calls == [(3, int(wanted.sum(1).max()))]
+    torch.testing.assert_close(sparse.prediction_logits, full.prediction_logits, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        sparse.seq_relationship_logits, full.seq_relationship_logits, atol=1e-6, rtol=1e-5
+    )
+    torch.testing.assert_close(sparse.loss, full.loss, atol=1e-6, rtol=1e-6)
+    for sparse_grad, parameter in zip(sparse_grads, model.parameters(), strict=True):
+        torch.testing.assert_close(sparse_grad, parameter.grad, atol=1e-6, rtol=1e-5)
+
+
 def test_eval_mode_and_unlabelled_batches_keep_the_full_path():
     torch.manual_seed(0)
     model = hf_ssl.BertForMaskedLM(hf_ssl.BertConfig(**TINY))

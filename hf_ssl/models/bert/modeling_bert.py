@@ -147,16 +147,11 @@ class BertModel(BertPreTrainedModel):
 
         `only_at` (b, t) bool: last_hidden_state is returned only there, as (n, H) in row-major
         order, and the last layer computes only those tokens (MLM training reads nothing else).
-        No pooler, hidden states or attentions in that mode.
+        No pooler output, hidden states or attentions in that mode (pool the [CLS] rows yourself).
         """
-        if only_at is not None and (
-            self.pooler is not None
-            or tuple(only_at.shape)
-            != tuple(
-                (input_ids if input_ids is not None else inputs_embeds).shape[:2]  # type: ignore[union-attr]
-            )
-        ):
-            raise ValueError("only_at must be a (batch, length) bool mask, on an encoder without a pooler")
+        expected = tuple((input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
+        if only_at is not None and tuple(only_at.shape) != expected:
+            raise ValueError(f"only_at has shape {tuple(only_at.shape)}; expected {expected} like input_ids")
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("give exactly one of input_ids or inputs_embeds")
         validate_input_ids(input_ids, self.config.vocab_size)
@@ -210,7 +205,7 @@ class BertModel(BertPreTrainedModel):
             output_attentions=output_attentions,
             only_at=only_at,
         )
-        pooled = self.pooler(hidden) if self.pooler is not None else None
+        pooled = self.pooler(hidden) if self.pooler is not None and only_at is None else None
         output = BaseModelOutputWithPoolingAndCrossAttentions(
             last_hidden_state=hidden, pooler_output=pooled, hidden_states=all_hidden, attentions=attentions
         )
@@ -287,7 +282,7 @@ class BertForMaskedLM(BertPreTrainedModel):
     ) -> bool:
         """Whether only the labelled positions need the last layer: training, labels given (some of
         them real), no attentions or hidden states asked for, and a tensor-mask kernel."""
-        if labels is None or not self.training or self.encoder_model.pooler is not None:
+        if labels is None or not self.training:
             return False
         if self.config.output_attentions if output_attentions is None else output_attentions:
             return False
@@ -360,11 +355,29 @@ class BertForPreTraining(BertForMaskedLM):
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
     ) -> BertForPreTrainingOutput | tuple[Any, ...]:
-        """labels (b, t) for MLM; next_sentence_label (b,): 0 = B follows A, 1 = B is random."""
+        """labels (b, t) for MLM; next_sentence_label (b,): 0 = B follows A, 1 = B is random.
+
+        In training the last layer runs only at the masked positions and [CLS] (see BertForMaskedLM).
+        """
         pair_label = next_sentence_label
-        out = _encode(self, locals())
-        logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
-        pair_logits = self.seq_relationship(out.pooler_output)  # (b, 2)
+        if self._predicts_sparsely(labels, output_attentions, output_hidden_states):
+            assert labels is not None
+            check_label_shape(labels, (input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
+            selected = labels.ne(IGNORE_INDEX)  # (b, t)
+            first = torch.zeros_like(selected)
+            first[:, 0] = True  # [CLS], which the pooler reads
+            wanted = selected | first  # (b, t)
+            out = _encode(self, locals(), only_at=wanted)  # last_hidden_state (m, H), row-major
+            hidden, pooler = out.last_hidden_state, self.encoder_model.pooler
+            assert hidden is not None and pooler is not None
+            logits = self.lm_head.predict(hidden[selected[wanted]])  # (n, V)
+            selected_labels = labels[selected]  # (n,)
+            pooled = pooler(hidden[first[wanted]].unsqueeze(1))  # (b, H)
+        else:
+            out = _encode(self, locals())
+            logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
+            pooled = out.pooler_output
+        pair_logits = self.seq_relationship(pooled)  # (b, 2)
         mlm_loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
         pair_loss = cross_entropy(pair_logits, pair_label) if pair_label is not None else None
         if pair_loss is not None and labels is not None and num_items_in_batch is not None:
