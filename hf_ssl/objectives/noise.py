@@ -108,31 +108,29 @@ def bert_count_table(length: int, probability: float, max_predictions: int | Non
 def exact_count_mask(
     candidates: np.ndarray, counts: np.ndarray, generator: torch.Generator | None = None
 ) -> np.ndarray:
-    """numpy core of ``select_exact_count``: candidates (b, t) bool, counts (b,) ints -> (b, t) bool.
+    """numpy core of ``select_exact_count``: candidates (b, t) bool, counts (b,) ints in [0, t] ->
+    (b, t) bool, the ``min(k, candidates)`` lowest-scored candidates of each row.
 
-    Every candidate gets a uniform score, non-candidates score 2; a row keeps the scores up to its
-    ``k``-th smallest. One sort of a (b, t) float32 array costs less than a per-row partition.
-    Uniforms are float32 (24 bits), so two candidates tie on the ``k``-th score about once in 10^5
-    rows; such a row would keep one too many, and keeps the lower positions among the tied instead.
+    Every candidate gets a uniform score, non-candidates score 2; one sort of the (b, t) float32
+    scores (cheaper than a per-row partition) gives each row's ``k``-th smallest, and the row keeps
+    the scores up to it. A row that does not end up with exactly ``k`` tokens is redone on its own:
+    a tie on the ``k``-th score (float32 uniforms have 24 bits: about once in 10^5 rows; the lower
+    positions among the tied are kept), fewer candidates than ``k``, or ``k = 0``.
     """
     batch_size, length = candidates.shape
     if batch_size == 0 or length == 0:
         return candidates.copy()
-    counts = np.minimum(counts, length)  # (b,)
     scores = _uniform((batch_size, length), generator)  # (b, t)
     scores[~candidates] = _NOT_A_CANDIDATE_SCORE
     ordered = np.sort(scores, axis=1)  # (b, t)
-    rows = np.arange(batch_size)
-    kth = ordered[rows, np.maximum(counts - 1, 0)]  # (b,)
-    kth[counts <= 0] = -1.0  # a row asked for nothing keeps nothing
-    selected = (scores <= kth[:, None]) & candidates  # (b, t)
-    after = ordered[rows, np.minimum(counts, length - 1)]  # (b,) the score ranked just after the k-th
-    for row in np.flatnonzero(after == kth):  # a tie on the k-th score, or too few candidates
-        if counts[row] >= length or kth[row] == _NOT_A_CANDIDATE_SCORE:
-            continue  # every candidate is kept: nothing to break
-        positions = np.flatnonzero(selected[row])
+    kth = ordered[np.arange(batch_size), counts - 1]  # (b,); k = 0 reads the last column
+    np.minimum(kth, 1.0, out=kth)  # above every uniform, below every non-candidate
+    selected = scores <= kth[:, None]  # (b, t)
+    for row in np.flatnonzero(np.add.reduce(selected, axis=1) != counts):
+        positions = np.flatnonzero(candidates[row])
         ranked = positions[np.argsort(scores[row, positions], kind="stable")]
-        selected[row, ranked[counts[row] :]] = False
+        selected[row] = False
+        selected[row, ranked[: counts[row]]] = True
     return selected
 
 
@@ -147,9 +145,8 @@ def select_exact_count(
     """
     _check_batch("candidates", candidates, torch.bool)
     _check_counts(num_to_select, candidates.shape[0])
-    selected = exact_count_mask(
-        candidates.cpu().numpy(), num_to_select.cpu().numpy().astype(np.int64), generator
-    )
+    counts = np.clip(num_to_select.cpu().numpy().astype(np.int64), 0, candidates.shape[1])  # (b,)
+    selected = exact_count_mask(candidates.cpu().numpy(), counts, generator)
     return torch.from_numpy(selected).to(candidates.device)
 
 

@@ -81,6 +81,18 @@ def test_exact_count_selects_min_of_budget_and_candidates(batch):
     assert selected.sum(1).tolist() == torch.minimum(counts, candidates.sum(1)).tolist()
 
 
+def test_exact_count_never_selects_a_non_candidate_when_asked_for_the_whole_row():
+    # A row asked for every position (k = t) but holding non-candidates, e.g. a lone [CLS]: the
+    # k-th score is a non-candidate's, and taking every score up to it would select that token.
+    candidates = torch.tensor([[False], [True], [False]])
+    counts = torch.tensor([1, 1, -3])  # negative counts select nothing
+    selected = select_exact_count(candidates, counts, torch.Generator().manual_seed(0))
+    assert selected.tolist() == [[False], [True], [False]]
+    candidates = torch.tensor([[False, True, False, True]])
+    selected = select_exact_count(candidates, torch.tensor([4]), torch.Generator().manual_seed(0))
+    assert selected.tolist() == [[False, True, False, True]]
+
+
 @pytest.mark.parametrize("levels", [1, 2, 4])
 def test_exact_count_breaks_ties_on_the_kth_score_by_position(monkeypatch, levels):
     # Uniforms quantised to a few levels make the k-th score tie with its neighbours in most rows;
