@@ -55,8 +55,8 @@ def row_lengths(rows: Rows) -> list[int]:
     if kinds == {list}:
         return list(map(len, rows))
     if kinds == {torch.Tensor} and set(map(torch.Tensor.dim, rows)) == {1}:
-        return list(map(torch.Tensor.numel, rows))  # 15 ns a row; len() goes through Python-level torch code
-    # A tensor's shape is cheaper than its len().
+        return list(map(torch.Tensor.numel, rows))  # a C call a row; len() runs Python-level torch code
+    # Mixed rows: a tensor's shape is cheaper than its len().
     return [row.shape[0] if type(row) is torch.Tensor else len(row) for row in rows]
 
 
@@ -107,9 +107,10 @@ def pad_rows_numpy(
         try:
             if valid is None:  # one length: one format, no per-row cache lookup
                 pack = _int64_row_format(length).pack
-                buffer = bytearray().join([pack(*row) for row in rows])
+                packed = [pack(*row) for row in rows]
             else:
-                buffer = bytearray().join([_int64_row_format(len(row)).pack(*row) for row in rows])
+                packed = [_int64_row_format(len(row)).pack(*row) for row in rows]
+            buffer = bytearray().join(packed)
         except struct.error as error:
             raise TypeError(_describe_bad_int(rows, key)) from error
         flat = np.frombuffer(buffer, dtype=np.int64)  # (sum of lengths,), writable
