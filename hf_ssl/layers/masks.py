@@ -5,8 +5,7 @@ attention backend (an additive float mask for eager, a bool mask or None for sdp
 flex). The `config` argument is only read for its attention implementation.
 
 Packed rows (several documents in one row, positions restarting at 0) need a block-diagonal mask:
-`create_bidirectional_mask` ignores position ids, so without one documents attend to each other
-(notes/transformers-5.md). Prefix LM: Raffel et al. 2020 §3.2.1, fully visible over the prefix and
+`create_bidirectional_mask` ignores position ids, so without one documents attend to each other. Prefix LM: Raffel et al. 2020 §3.2.1, fully visible over the prefix and
 causal elsewhere.
 
 Shapes: b batch, t length.
@@ -20,7 +19,9 @@ from typing import Any
 import torch
 from transformers import PreTrainedConfig
 from transformers.cache_utils import Cache
-from transformers.masking_utils import create_bidirectional_mask, create_causal_mask
+from transformers.masking_utils import create_bidirectional_mask
+
+from ..compat import create_causal_mask_with_cache
 
 
 def sequence_ids_from_position_ids(position_ids: torch.Tensor) -> torch.Tensor:
@@ -100,11 +101,11 @@ def causal_mask(
         def prefix_fn(batch_idx: Any, head_idx: Any, q_idx: Any, kv_idx: Any) -> Any:
             return kv_idx < prefix_lengths[batch_idx]
 
-    return create_causal_mask(
+    return create_causal_mask_with_cache(
+        past_key_values,
         config=config,
         inputs_embeds=inputs_embeds,
         attention_mask=attention_mask,
-        past_key_values=past_key_values,
         position_ids=position_ids,
         or_mask_function=prefix_fn,
         and_mask_function=None if sequence_ids is None else _same_sequence(sequence_ids),

@@ -269,6 +269,15 @@ class TransformerStack(nn.Module):
         """
         if only_at is not None and (output_hidden_states or output_attentions):
             raise ValueError("only_at returns the selected tokens alone: no hidden states or attentions")
+        if (
+            self.training
+            and torch.is_grad_enabled()
+            and any(getattr(layer, "gradient_checkpointing", False) for layer in self.layers)
+        ):
+            # A checkpointed layer runs twice (forward, then the backward's recompute), so a cache
+            # would take its keys twice. transformers' GradientCheckpointingLayer drops the cache
+            # only under its own release's name for it (hf_ssl.compat), so the stack drops it here.
+            kwargs = {**kwargs, "past_key_values": None}
         all_hidden: list[torch.Tensor] = [hidden_states] if output_hidden_states else []
         self_attentions: list[Any] = []
         cross_attentions: list[Any] = []

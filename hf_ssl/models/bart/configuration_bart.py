@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
+from ...compat import CACHE_NAMES
 from ..bert.configuration_bert import require
 
 SIZE_FIELDS = (
@@ -48,7 +49,7 @@ class BartConfig(PreTrainedConfig):
     """
 
     model_type = "hf_ssl_bart"
-    keys_to_ignore_at_inference: ClassVar[list[str]] = ["past_key_values"]
+    keys_to_ignore_at_inference: ClassVar[list[str]] = list(CACHE_NAMES)
     attribute_map: ClassVar[dict[str, str]] = {
         "hidden_size": "d_model",
         "num_attention_heads": "encoder_attention_heads",

@@ -33,6 +33,7 @@ from transformers.modeling_outputs import (
     Seq2SeqSequenceClassifierOutput,
 )
 
+from ...compat import CACHE_NAMES, accepts_cache, cache_field, output_cache
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import (
@@ -72,7 +73,7 @@ class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
     _supports_flex_attn = True
     _supports_attention_backend = True
     _no_split_modules: list[str] = ["TransformerLayer"]
-    _skip_keys_device_placement: list[str] = ["past_key_values"]
+    _skip_keys_device_placement: list[str] = list(CACHE_NAMES)
     segment_embeddings: ClassVar[bool] = False
 
     @torch.no_grad()
@@ -247,7 +248,7 @@ class BartDecoder(nn.Module):
         )
         return BaseModelOutputWithPastAndCrossAttentions(
             last_hidden_state=hidden,
-            past_key_values=past_key_values if use_cache else None,
+            **cache_field(past_key_values if use_cache else None),
             hidden_states=all_hidden,
             attentions=attentions,
             cross_attentions=cross_attentions,
@@ -292,6 +293,7 @@ class BartModel(BartPreTrainedModel):
     def get_decoder(self) -> BartDecoder:
         return self.decoder
 
+    @accepts_cache
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -369,7 +371,7 @@ class BartModel(BartPreTrainedModel):
         )
         output = Seq2SeqModelOutput(
             last_hidden_state=decoder_out.last_hidden_state,
-            past_key_values=decoder_out.past_key_values,
+            **cache_field(output_cache(decoder_out)),
             decoder_hidden_states=decoder_out.hidden_states,
             decoder_attentions=decoder_out.attentions,
             cross_attentions=decoder_out.cross_attentions,
@@ -383,7 +385,7 @@ class BartModel(BartPreTrainedModel):
 def _seq2seq_fields(out: Seq2SeqModelOutput) -> dict[str, Any]:
     """The encoder/decoder side outputs every head passes through."""
     return {
-        "past_key_values": out.past_key_values,
+        **cache_field(output_cache(out)),
         "decoder_hidden_states": out.decoder_hidden_states,
         "decoder_attentions": out.decoder_attentions,
         "cross_attentions": out.cross_attentions,
@@ -446,6 +448,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
     def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
         return shift_tokens_right(labels, self.config.pad_token_id, self.config.decoder_start_token_id)  # type: ignore[arg-type]
 
+    @accepts_cache
     def forward(
         self,
         input_ids: torch.Tensor | None = None,

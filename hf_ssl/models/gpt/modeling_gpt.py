@@ -27,6 +27,7 @@ from transformers.cache_utils import Cache, DynamicCache
 from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
 from transformers.utils import ModelOutput
 
+from ...compat import accepts_cache, cache_field, output_cache
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import check_label_shape, cross_entropy, num_classes, sequence_classification_loss
@@ -103,6 +104,7 @@ class GPTModel(GPTPreTrainedModel):
     def set_input_embeddings(self, value: nn.Module) -> None:
         self.embeddings.word_embeddings = as_embedding(value)
 
+    @accepts_cache
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -179,7 +181,7 @@ class GPTModel(GPTPreTrainedModel):
         )
         output = BaseModelOutputWithPast(
             last_hidden_state=hidden,
-            past_key_values=past_key_values if use_cache else None,
+            **cache_field(past_key_values if use_cache else None),
             hidden_states=all_hidden,
             attentions=attentions,
         )
@@ -218,6 +220,7 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head = value
 
+    @accepts_cache
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -259,7 +262,7 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
         output = CausalLMOutputWithPast(
             loss=loss,
             logits=logits,
-            past_key_values=out.past_key_values,
+            **cache_field(output_cache(out)),
             hidden_states=out.hidden_states,
             attentions=out.attentions,
         )

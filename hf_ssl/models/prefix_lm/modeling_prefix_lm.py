@@ -32,11 +32,11 @@ class PrefixLMForCausalLM(GPTLMHeadModel):
 
     config_class = PrefixLMConfig
 
-    def generate(self, inputs: torch.Tensor | None = None, **kwargs: Any) -> Any:  # type: ignore[override]
+    def generate(self, inputs: torch.Tensor | None = None, **kwargs: Any) -> Any:  # type: ignore[override, unused-ignore]
         """As GenerationMixin.generate; `prefix_lengths` defaults to the prompt's width (b,)."""
         prompt = inputs if inputs is not None else kwargs.get("input_ids")
         if kwargs.get("prefix_lengths") is None and prompt is not None:
             # Left-padded prompts all end at the last column; padding stays masked by attention_mask.
             kwargs["prefix_lengths"] = torch.full((prompt.shape[0],), prompt.shape[1], device=prompt.device)
         # GenerationMixin.generate is wrapped by torch.no_grad(), which type checkers cannot bind.
-        return super().generate(inputs, **kwargs)  # type: ignore[misc]
+        return super().generate(inputs, **kwargs)  # type: ignore[misc, unused-ignore]

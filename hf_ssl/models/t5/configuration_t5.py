@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
+from ...compat import CACHE_NAMES
 from ..bert.configuration_bert import require
 
 GATED_PREFIX = "gated-"
@@ -64,7 +65,7 @@ class T5Config(PreTrainedConfig):
     """
 
     model_type = "hf_ssl_t5"
-    keys_to_ignore_at_inference: ClassVar[list[str]] = ["past_key_values"]
+    keys_to_ignore_at_inference: ClassVar[list[str]] = list(CACHE_NAMES)
     attribute_map: ClassVar[dict[str, str]] = {
         "hidden_size": "d_model",
         "num_attention_heads": "num_heads",

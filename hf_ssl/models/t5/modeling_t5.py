@@ -28,6 +28,7 @@ from transformers import initialization as init
 from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
 from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput, Seq2SeqModelOutput
 
+from ...compat import accepts_cache, cache_field
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import check_label_shape, cross_entropy
@@ -379,7 +380,7 @@ class _T5EncoderDecoder(T5PreTrainedModel):
                 position_ids=position_ids,
             )
         encoder_outputs = _as_stack_output(encoder_outputs)
-        use_cache = self.config.use_cache if use_cache is None else use_cache
+        use_cache = (self.config.use_cache and not self.training) if use_cache is None else use_cache
         if use_cache and past_key_values is None:
             past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
         decoder_outputs = self.decoder(
@@ -404,6 +405,7 @@ class T5Model(_T5EncoderDecoder):
         super().__init__(config)
         self.post_init()
 
+    @accepts_cache
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -439,7 +441,7 @@ class T5Model(_T5EncoderDecoder):
         )
         output = Seq2SeqModelOutput(
             last_hidden_state=decoder.last_hidden_state,
-            past_key_values=_decoder_cache(decoder),
+            **cache_field(_decoder_cache(decoder)),
             decoder_hidden_states=decoder.hidden_states,
             decoder_attentions=decoder.attentions,
             cross_attentions=decoder.cross_attentions,
@@ -469,6 +471,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head = value
 
+    @accepts_cache
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -548,7 +551,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
         output = T5Seq2SeqLMOutput(
             loss=loss,
             logits=logits,
-            past_key_values=_decoder_cache(decoder),
+            **cache_field(_decoder_cache(decoder)),
             decoder_hidden_states=decoder.hidden_states,
             decoder_attentions=decoder.attentions,
             cross_attentions=decoder.cross_attentions,
