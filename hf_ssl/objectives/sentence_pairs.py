@@ -67,17 +67,18 @@ class _Rng:
 def _truncate_seq_pair(tokens_a: list[int], tokens_b: list[int], max_num_tokens: int, rng: _Rng) -> None:
     """Trim in place to ``max_num_tokens`` in total, as BERT's ``truncate_seq_pair`` (:418-433).
 
-    BERT pops one token at a time from the longer side (A on ties), from the front or the back with
-    probability 1/2. The counts per side are therefore fixed; only the front/back split is random.
+    BERT pops one token at a time from the longer side, B on ties (`tokens_a if len(tokens_a) >
+    len(tokens_b) else tokens_b`), from the front or the back with probability 1/2. The counts per
+    side are therefore fixed; only the front/back split is random.
     """
     excess = len(tokens_a) + len(tokens_b) - max_num_tokens
     if excess <= 0:
         return
     gap = abs(len(tokens_a) - len(tokens_b))
     longer_cut = min(excess, gap)
-    remaining = excess - longer_cut
-    cut_a = (longer_cut if len(tokens_a) >= len(tokens_b) else 0) + (remaining + 1) // 2
-    cut_b = (longer_cut if len(tokens_a) < len(tokens_b) else 0) + remaining // 2
+    remaining = excess - longer_cut  # taken in turns once the sides are equal, B first
+    cut_a = (longer_cut if len(tokens_a) > len(tokens_b) else 0) + remaining // 2
+    cut_b = (longer_cut if len(tokens_a) < len(tokens_b) else 0) + (remaining + 1) // 2
     for tokens, cut in ((tokens_a, cut_a), (tokens_b, cut_b)):
         if cut:
             front = rng.coin_flips(cut)

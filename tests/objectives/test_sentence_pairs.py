@@ -157,9 +157,9 @@ def test_truncation_removes_the_same_tokens_per_side_as_bert():
     for len_a in range(1, 12):
         for len_b in range(1, 12):
             for max_num_tokens in range(2, 20):
-                bert_a, bert_b = len_a, len_b  # BERT pops from the longer side, A on ties (:418-433)
+                bert_a, bert_b = len_a, len_b  # BERT pops from the longer side, B on ties (:418-433)
                 while bert_a + bert_b > max_num_tokens:
-                    if bert_a >= bert_b:
+                    if bert_a > bert_b:
                         bert_a -= 1
                     else:
                         bert_b -= 1
