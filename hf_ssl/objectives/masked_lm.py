@@ -183,7 +183,12 @@ class MaskedLMCollator:
 
     @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
-        """Read mask/pad ids, ``all_special_ids`` and ``len(tokenizer)``; ``kwargs`` override or add fields."""
+        """Read mask/pad ids, ``all_special_ids`` and ``len(tokenizer)``; ``kwargs`` override or add fields.
+
+        The unknown token is not special here: BERT's ``create_masked_lm_predictions`` skips only
+        [CLS] and [SEP] (its data holds no [MASK] or padding), so [UNK] is masked and predicted like
+        any word, and ELECTRA's candidates exclude only [CLS], [SEP], [MASK] and padding.
+        """
         name = f"{type(tokenizer).__name__}({getattr(tokenizer, 'name_or_path', '')!r})"
         for role in ("mask", "pad"):
             if getattr(tokenizer, f"{role}_token_id", None) is None:
@@ -194,7 +199,9 @@ class MaskedLMCollator:
             "vocab_size": len(tokenizer),
             "mask_token_id": tokenizer.mask_token_id,
             "pad_token_id": tokenizer.pad_token_id,
-            "special_token_ids": tuple(tokenizer.all_special_ids),
+            "special_token_ids": tuple(
+                token_id for token_id in tokenizer.all_special_ids if token_id != tokenizer.unk_token_id
+            ),
         }
         params.update(kwargs)
         return cls(**params)

@@ -235,7 +235,7 @@ def test_extra_keys_pass_through_stacked_and_consumed_keys_do_not():
 
 class FakeTokenizer:
     name_or_path = "fake-bert"
-    mask_token_id, pad_token_id, all_special_ids = MASK, PAD, [PAD, CLS, SEP, MASK, UNK]
+    mask_token_id, pad_token_id, unk_token_id, all_special_ids = MASK, PAD, UNK, [PAD, CLS, SEP, MASK, UNK]
 
     def __len__(self):
         return 120
@@ -244,7 +244,7 @@ class FakeTokenizer:
 def test_from_tokenizer_reads_ids_and_lets_kwargs_override():
     collator = MaskedLMCollator.from_tokenizer(FakeTokenizer(), mlm_probability=0.2, seed=1)
     assert (collator.vocab_size, collator.mask_token_id, collator.pad_token_id) == (120, MASK, PAD)
-    assert set(collator.special_token_ids) == set(SPECIALS) and collator.mlm_probability == 0.2
+    assert set(collator.special_token_ids) == {PAD, CLS, SEP, MASK} and collator.mlm_probability == 0.2
 
 
 def test_from_tokenizer_rejects_a_tokenizer_without_mask_token():
@@ -265,6 +265,19 @@ def test_from_tokenizer_works_with_a_real_wordpiece_tokenizer(tmp_path):
     out = collator([{**encoding, "word_ids": encoding.word_ids()}])
     selected = (out["labels"][0] != IGNORE_INDEX).tolist()
     assert selected == [False, True, True, True, True, False]  # [CLS]/[SEP] never, world+##s together
+
+
+def test_unknown_tokens_are_masked_like_words_as_in_bert(tmp_path):
+    from transformers import BertTokenizer
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello"]
+    (tmp_path / "vocab.txt").write_text("\n".join(vocab))
+    tokenizer = BertTokenizer(str(tmp_path / "vocab.txt"))
+    collator = MaskedLMCollator.from_tokenizer(tokenizer, mlm_probability=1.0, seed=0)
+    encoding = tokenizer("hello zebra hello")  # [CLS] hello [UNK] hello [SEP]
+    assert encoding["input_ids"][2] == tokenizer.unk_token_id
+    labels = collator([dict(encoding)])["labels"][0].tolist()
+    assert labels == [IGNORE_INDEX, 5, tokenizer.unk_token_id, 5, IGNORE_INDEX]
 
 
 @pytest.mark.parametrize(
