@@ -94,7 +94,13 @@ def _round_f32(value: float) -> int:
 
 
 def noise_counts(length: int, noise_density: float, mean_noise_span_length: float) -> tuple[int, int]:
-    """(noise tokens, noise spans) of ``random_spans_noise_mask`` for a sequence of ``length``."""
+    """(noise tokens, noise spans) of ``random_spans_noise_mask`` for a sequence of ``length``.
+
+    A positive density gives T5's counts, at least one noise token and one span; a density of 0
+    gives none (T5 would still corrupt one token, which makes "no noise" impossible to ask for).
+    """
+    if noise_density == 0:
+        return 0, 0
     length = max(length, 2)  # T5: "increase length to avoid degeneracy"
     density = torch.tensor(noise_density, dtype=torch.float32)
     num_noise = int(torch.round(torch.tensor(length, dtype=torch.float32) * density))
@@ -125,7 +131,7 @@ def random_spans_noise_mask(
 ) -> torch.Tensor:
     """T5's noise mask (L,): ``round(L * density)`` noise tokens (clipped to [1, L-1]) in
     ``max(1, round(noise / mean))`` spans, alternating non-noise / noise starting with non-noise,
-    so the mask always ends in a noise span; all such masks are equally likely.
+    so the mask always ends in a noise span; all such masks are equally likely. Density 0: no noise.
     """
     check_int("length", length)
     check_rate("noise_density", noise_density)
@@ -133,6 +139,8 @@ def random_spans_noise_mask(
         raise ValueError(f"mean_noise_span_length must be > 0, got {mean_noise_span_length!r}")
     original_length, length = length, max(length, 2)
     num_noise, num_spans = noise_counts(length, noise_density, mean_noise_span_length)
+    if num_noise == 0:
+        return torch.zeros(original_length, dtype=torch.bool)
     num_nonnoise = length - num_noise
     if num_spans > num_nonnoise:
         raise ValueError(
@@ -331,12 +339,14 @@ class SpanCorruptionCollator:
             inputs.append(
                 [*noise_span_to_unique_sentinel(tokens, noise, self.sentinel_ids).tolist(), self.eos_token_id]
             )
-            targets.append(
-                [
-                    *nonnoise_span_to_unique_sentinel(tokens, noise, self.sentinel_ids).tolist(),
-                    self.eos_token_id,
-                ]
+            # Density 0 asks for no noise: nothing to restore, the target is EOS alone. (A one-token
+            # chunk has no noise either, but T5 still gives it a sentinel target.)
+            restored = (
+                []
+                if self.noise_density == 0
+                else nonnoise_span_to_unique_sentinel(tokens, noise, self.sentinel_ids)
             )
+            targets.append([*list(restored), self.eos_token_id])
         input_ids, valid = pad_rows(inputs, self.pad_token_id, self.inputs_length)  # (b, t)
         batch = {"input_ids": input_ids, "attention_mask": valid.long()}
         batch.update(

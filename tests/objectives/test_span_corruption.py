@@ -166,6 +166,17 @@ def test_t5_sizes_give_512_inputs_and_114_targets_and_the_first_sentinel_is_voca
     assert (out["labels"][:, 0] == 32099).all() and (out["input_ids"] == 32099 - 27).sum() == 2
 
 
+def test_zero_noise_density_corrupts_nothing_and_a_positive_one_at_least_one_token():
+    assert not random_spans_noise_mask(20, noise_density=0.0).any()
+    assert random_spans_noise_mask(20, noise_density=0.01).sum() == 1  # T5 clips round(0.2) up to 1
+    collator = make_collator(inputs_length=32, noise_density=0.0, seed=0)
+    document = list(range(2, 2 + collator.raw_length))
+    out = collator([document])
+    assert collator.raw_length == 31 and collator.targets_length == 1
+    assert out["input_ids"][0].tolist() == [*document, EOS]
+    assert out["labels"][0].tolist() == [EOS]
+
+
 def test_remainder_is_kept_padded_or_dropped():
     documents = [list(range(2, 2 + 40))]  # raw_length 34 at inputs_length 32: one full chunk + 6
     kept = make_collator(inputs_length=32, seed=0)(documents)
