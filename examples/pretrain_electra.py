@@ -33,10 +33,9 @@ def main() -> None:
     ]
     config = hf_ssl.ElectraConfig(**hf_ssl.preset("electra-tiny"), vocab_size=len(tokenizer))
     model = hf_ssl.ElectraForPreTraining(config)
-    # ELECTRA's masking: 15% of tokens, 85% of them [MASK] and 15% kept, no random replacement.
-    collator = hf_ssl.MaskedLMCollator.from_tokenizer(
-        tokenizer, mask_replace_prob=0.85, random_replace_prob=0.0
-    )
+    # ELECTRA's masking: 15% of tokens drawn with replacement, 85% of them [MASK] and 15% kept, no
+    # random replacement (the generator's samples are the replacements).
+    collator = hf_ssl.MaskedLMCollator.electra(tokenizer)
     training = TrainingArguments(
         args.output,
         max_steps=args.steps,

@@ -110,8 +110,8 @@ def _build_mlm(
     """RoBERTa (dynamic MLM) and ELECTRA (replaced-token detection) over contiguous blocks."""
     train_set = _full_sentence_blocks(tokenizer, train_docs, settings.seq_len)
     eval_set = _full_sentence_blocks(tokenizer, eval_docs, settings.seq_len)
-    masking: dict[str, float] = {}
     model: Any
+    make_collator = MaskedLMCollator.from_tokenizer  # RoBERTa: BERT's 80/10/10, drawn anew every batch
     if settings.model == "roberta":
         model = RobertaForMaskedLM(
             RobertaConfig(
@@ -125,12 +125,8 @@ def _build_mlm(
         model = ElectraForPreTraining(
             ElectraConfig(**sizes, max_position_embeddings=max(128, settings.seq_len))
         )
-        # ELECTRA masks 85% / keeps 15% of the selected tokens, with no random replacement
-        # (pretrain_helpers.py:201-205); the generator provides the replacements.
-        masking = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0}
-    collators = [
-        MaskedLMCollator.from_tokenizer(tokenizer, seed=settings.seed + i, **masking) for i in (0, 1)
-    ]
+        make_collator = MaskedLMCollator.electra  # draws with replacement, 85% [MASK], 15% kept
+    collators = [make_collator(tokenizer, seed=settings.seed + i) for i in (0, 1)]
     return train_set, eval_set, model, *collators
 
 

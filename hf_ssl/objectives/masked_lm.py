@@ -37,6 +37,7 @@ from hf_ssl.objectives.noise import (
     exact_count_mask,
     mask_replace,
     whole_word_mask,
+    with_replacement_mask,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,10 @@ class MaskedLMCollator:
     candidates. Special tokens (``special_token_ids``, ``pad_token_id``, ``mask_token_id`` and
     ``special_tokens_mask``) are never selected and never inserted as random replacements.
 
+    ``sample_with_replacement=True`` draws the predictions with replacement instead, as ELECTRA's
+    reference does (``noise.with_replacement_mask``): duplicates leave fewer distinct positions.
+    ``MaskedLMCollator.electra(...)`` sets it with ELECTRA's 85% [MASK] / 15% kept / no random split.
+
     ``seed=None`` seeds the generator nondeterministically. In DataLoader workers the generator is
     reseeded once per worker from the worker's seed (mixed with ``seed``), so workers do not repeat
     each other's masks and each epoch gets new ones. For a Trainer run that must resume exactly,
@@ -126,6 +131,7 @@ class MaskedLMCollator:
     random_replace_prob: float = 0.1
     max_predictions: int | None = None
     whole_word_mask: bool = False
+    sample_with_replacement: bool = False
     pad_to_multiple_of: int | None = None
     seed: int | None = None
     _rng: CollatorRNG = field(init=False, repr=False, compare=False)
@@ -166,6 +172,10 @@ class MaskedLMCollator:
             raise ValueError(
                 f"pad_to_multiple_of must be None or an int >= 1, got {self.pad_to_multiple_of!r}"
             )
+        if self.sample_with_replacement and self.whole_word_mask:
+            raise ValueError(
+                "sample_with_replacement (ELECTRA's token draws) does not combine with whole_word_mask"
+            )
         if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
             raise ValueError(f"seed must be None or an int >= 0, got {self.seed!r}")
 
@@ -205,6 +215,14 @@ class MaskedLMCollator:
         }
         params.update(kwargs)
         return cls(**params)
+
+    @classmethod
+    def electra(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
+        """ELECTRA's masking (google-research/electra ``pretrain_helpers.py:145-213``): positions drawn
+        with replacement, 85% of them [MASK], 15% kept, no random replacement (the generator's samples
+        are the replacements). ``kwargs`` override or add fields, as in ``from_tokenizer``."""
+        scheme = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0, "sample_with_replacement": True}
+        return cls.from_tokenizer(tokenizer, **{**scheme, **kwargs})
 
     def _gather(self, features: Sequence[Any]) -> tuple[dict[str, Rows], dict[str, list[Any]]]:
         """Split features into per-token rows (by key) and per-example passthrough values."""
@@ -313,6 +331,8 @@ class MaskedLMCollator:
         if self.whole_word_mask or spans is not None:
             word_ids = self._unit_ids(rows, lengths, spans, length, valid)  # (b, t)
             selected = whole_word_mask(word_ids, candidates, num_to_predict, generator)  # (b, t)
+        elif self.sample_with_replacement:
+            selected = with_replacement_mask(candidates, num_to_predict, generator)  # (b, t)
         else:
             selected = exact_count_mask(candidates, num_to_predict, generator)  # (b, t)
         masked_ids, labels = mask_replace(

@@ -341,12 +341,12 @@ class SpanCorruptionCollator:
             )
             # Density 0 asks for no noise: nothing to restore, the target is EOS alone. (A one-token
             # chunk has no noise either, but T5 still gives it a sentinel target.)
-            restored = (
+            restored: list[int] = (
                 []
                 if self.noise_density == 0
-                else nonnoise_span_to_unique_sentinel(tokens, noise, self.sentinel_ids)
+                else nonnoise_span_to_unique_sentinel(tokens, noise, self.sentinel_ids).tolist()
             )
-            targets.append([*list(restored), self.eos_token_id])
+            targets.append([*restored, self.eos_token_id])
         input_ids, valid = pad_rows(inputs, self.pad_token_id, self.inputs_length)  # (b, t)
         batch = {"input_ids": input_ids, "attention_mask": valid.long()}
         batch.update(

@@ -417,3 +417,33 @@ def test_numpy_integers_and_bools_in_list_rows_read_as_their_values():
     batch = make_collator(seed=0, mlm_probability=0.0, max_predictions=1)(rows)
     original = torch.where(batch["labels"] == IGNORE_INDEX, batch["input_ids"], batch["labels"])
     assert original.tolist() == [[5, 6, 7, 1], [8, 9, 10, 11]]
+
+
+def test_electra_draws_with_replacement_leaving_about_13_8_percent_distinct_positions():
+    # google-research/electra draws max(1, round(0.15 n)) = 19 positions of 128 with replacement
+    # (tf.random.categorical): duplicates leave 128 * (1 - (1 - 1/128) ** 19) / 128 = 13.8% distinct.
+    rows = [[CLS, *range(10, 136), SEP] for _ in range(400)]  # 128 tokens, 126 candidates
+    tokenizer = FakeTokenizer()
+    electra = MaskedLMCollator.electra(tokenizer, vocab_size=300, seed=0)
+    bert = MaskedLMCollator.from_tokenizer(tokenizer, vocab_size=300, seed=0)
+    distinct = (electra(rows)["labels"] != IGNORE_INDEX).sum(1).float()
+    expected = 126 * (1 - (1 - 1 / 126) ** 19)  # 17.7 distinct of 19 draws over 126 candidates
+    assert abs(distinct.mean().item() - expected) < 0.15
+    assert (distinct <= 19).all() and (distinct < 19).any()
+    assert ((bert(rows)["labels"] != IGNORE_INDEX).sum(1) == 19).all()  # BERT: without replacement
+    selected = electra(rows)["labels"] != IGNORE_INDEX
+    assert not selected[:, 0].any() and not selected[:, -1].any()  # [CLS], [SEP] never drawn
+    masked = electra(rows)
+    chosen = masked["labels"] != IGNORE_INDEX
+    kept = (masked["input_ids"][chosen] == masked["labels"][chosen]).float().mean().item()
+    assert (
+        abs(kept - 0.15) < 0.02
+        and (
+            (masked["input_ids"][chosen] == MASK) | (masked["input_ids"][chosen] == masked["labels"][chosen])
+        ).all()
+    )
+
+
+def test_draws_with_replacement_do_not_combine_with_whole_word_masking():
+    with pytest.raises(ValueError, match="sample_with_replacement"):
+        make_collator(sample_with_replacement=True, whole_word_mask=True)
