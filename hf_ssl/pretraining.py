@@ -8,7 +8,7 @@ Each builder turns tokenised documents into the objective's examples and returns
   document boundaries (Liu et al. 2019 §4.2);
 - GPT: documents packed into full rows, no attention across them; the prefix LM: text chunks
   split at a random point;
-- BART (denoising), MASS (masked sentence halves) and T5 (span corruption): issue 5's
+- BART (denoising), MASS (masked sentence halves) and T5 (span corruption): the
   sequence-to-sequence objectives, each with its collator.
 """
 
@@ -87,6 +87,27 @@ def _full_sentence_blocks(tokenizer: Any, docs: list[list[list[int]]], seq_len: 
     ]
 
 
+def complete_doc_blocks(docs: list[list[list[int]]], capacity: int, sentence_end: int) -> list[list[int]]:
+    """fairseq's ``TokenBlockDataset(break_mode="complete_doc")``, as BART pretrains on it: whole
+    sentences, each closed by ``sentence_end``, packed greedily into blocks of at most ``capacity``
+    tokens. No block crosses a document and every block ends at a sentence end, so sentence
+    permutation (with ``sentence_end`` as its full stop) permutes sentences. A sentence longer than
+    a block is cut to fill one block of its own.
+    """
+    blocks: list[list[int]] = []
+    for document in docs:
+        block: list[int] = []
+        for sentence in document:
+            piece = [*sentence[: capacity - 1], sentence_end]
+            if block and len(block) + len(piece) > capacity:
+                blocks.append(block)
+                block = []
+            block.extend(piece)
+        if block:
+            blocks.append(block)
+    return blocks
+
+
 Built = tuple[list[dict], list[dict], Any, Any, Any]  # train set, eval set, model, collators
 
 
@@ -159,17 +180,17 @@ def _build_denoising(
 ) -> Built:
     """BART (text infilling + sentence permutation over <s> document </s>), MASS (half of each
     [CLS] sentence [SEP] masked, the decoder restoring it) and T5 (span corruption over the
-    concatenated text): the sequence-to-sequence objectives of issue 5, each with its collator."""
+    concatenated text): the sequence-to-sequence objectives, each with its collator."""
     model: Any
     context = max(sizes.pop("max_position_embeddings", 0), settings.seq_len)
     if settings.model == "bart":
-        body = settings.seq_len - 2
-
+        # <s> s1 </s> ... sk </s> </s>, as fairseq's denoising task builds it: binarised lines end
+        # with </s> (the full stop of sentence permutation for a non-GPT-2 BPE), then <s> and </s>
+        # go around each block.
         def rows(docs: Any) -> list[dict]:
-            stream = [t for doc in docs for t in (tok for sentence in doc for tok in sentence)]
+            blocks = complete_doc_blocks(docs, settings.seq_len - 2, tokenizer.eos_token_id)
             return [
-                {"input_ids": [tokenizer.bos_token_id, *stream[i : i + body], tokenizer.eos_token_id]}
-                for i in range(0, len(stream) - body + 1, body)
+                {"input_ids": [tokenizer.bos_token_id, *block, tokenizer.eos_token_id]} for block in blocks
             ]
 
         specials = {
@@ -180,7 +201,10 @@ def _build_denoising(
         }
         model = BartForConditionalGeneration(BartConfig(**sizes, **specials, max_position_embeddings=context))
         collators: list[Any] = [
-            DenoisingCollator.from_tokenizer(tokenizer, seed=settings.seed + i) for i in (0, 1)
+            DenoisingCollator.from_tokenizer(
+                tokenizer, full_stop_token_id=tokenizer.eos_token_id, seed=settings.seed + i
+            )
+            for i in (0, 1)
         ]
         return rows(train_docs), rows(eval_docs), model, *collators
     if settings.model == "mass":
