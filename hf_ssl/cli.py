@@ -14,6 +14,14 @@ from typing import Any
 from .recipes import PRETRAINABLE, FinetuneSettings, PretrainSettings, default_output, finetune, pretrain
 
 
+def _add_overwrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty output directory: the run's files replace their namesakes, others stay",
+    )
+
+
 def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
     d = PretrainSettings()
     parser.add_argument("--model", choices=list(PRETRAINABLE), default=d.model)
@@ -28,6 +36,7 @@ def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=d.steps)
     parser.add_argument("--learning-rate", type=float, default=d.learning_rate)
     parser.add_argument("--seed", type=int, default=d.seed)
+    _add_overwrite(parser)
 
 
 def _pretrain_settings(args: argparse.Namespace) -> PretrainSettings:
@@ -42,6 +51,7 @@ def _pretrain_settings(args: argparse.Namespace) -> PretrainSettings:
         steps=args.steps,
         learning_rate=args.learning_rate,
         seed=args.seed,
+        overwrite=args.overwrite,
     )
 
 
@@ -56,6 +66,7 @@ def _add_finetune_args(parser: argparse.ArgumentParser, *, files: bool = True) -
         parser.add_argument("--text-pair-column", default=None, help="second segment for sentence-pair tasks")
         parser.add_argument("--label-column", default=d.label_column)
         parser.add_argument("--seed", type=int, default=d.seed)
+        _add_overwrite(parser)
     parser.add_argument("--epochs", type=float, default=d.epochs)
     parser.add_argument("--finetune-batch-size", type=int, default=d.batch_size)
     parser.add_argument("--finetune-learning-rate", type=float, default=d.learning_rate)
@@ -103,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         default="hf_ssl",
         help="hf_ssl: read a transformers checkpoint (default); transformers: export an hf_ssl one",
     )
+    _add_overwrite(convert)
     demo = commands.add_parser(
         "demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood"
     )
@@ -153,20 +165,27 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "convert":
         from .conversion import convert_directory
 
-        result = convert_directory(args.source, args.output, to=args.to)
+        result = convert_directory(args.source, args.output, to=args.to, overwrite=args.overwrite)
     else:
         result = _demo(args)
     print(json.dumps(result, indent=2, default=str))
     return 0
 
 
+RUNS = ("pretrained", "from_scratch")  # the demo's two fine-tuning runs
+
+
 def _demo(args: argparse.Namespace) -> dict:
     from .data import load_default_corpus
     from .data.tasks import sentence_mood_examples, write_task_files
+    from .io import check_output_directory
 
     settings = _pretrain_settings(args)
-    pretrained = pretrain(settings)
     task_dir = Path(settings.output).with_name(Path(settings.output).name + "-mood-task")
+    outputs = [Path(settings.output), task_dir, *(Path(f"{settings.output}-mood-{run}") for run in RUNS)]
+    for output in outputs:
+        check_output_directory(output, overwrite=args.overwrite)  # before any training
+    pretrained = pretrain(settings)
     train_file, eval_file = write_task_files(
         sentence_mood_examples(load_default_corpus(), seed=args.seed), task_dir
     )
@@ -174,16 +193,14 @@ def _demo(args: argparse.Namespace) -> dict:
     files = {"train_file": str(train_file), "eval_file": str(eval_file)}
     results["pretrained"] = finetune(
         _finetune_settings(
-            args, model_dir=settings.output, output=f"{settings.output}-mood-pretrained", **files
+            args, model_dir=settings.output, output=f"{settings.output}-mood-{RUNS[0]}", **files
         )
     )
     with tempfile.TemporaryDirectory(prefix="hf-ssl-scratch-") as scratch:
         # The same architecture, randomly initialised: the baseline that pretraining must beat.
         _save_untrained_twin(settings.output, scratch)
         results["from_scratch"] = finetune(
-            _finetune_settings(
-                args, model_dir=scratch, output=f"{settings.output}-mood-from_scratch", **files
-            )
+            _finetune_settings(args, model_dir=scratch, output=f"{settings.output}-mood-{RUNS[1]}", **files)
         )
     return results
 
@@ -195,6 +212,7 @@ def _finetune_settings(args: argparse.Namespace, **fields: str | None) -> Finetu
         batch_size=args.finetune_batch_size,
         learning_rate=args.finetune_learning_rate,
         seed=args.seed,
+        overwrite=args.overwrite,
         **fields,  # type: ignore[arg-type]
     )
 

@@ -343,7 +343,9 @@ def _naming_damaged_files(name_or_path: Any, kwargs: dict[str, Any]) -> Iterator
         raise named from error
 
 
-def convert_directory(source: str, output: str, *, to: str = "hf_ssl") -> dict[str, Any]:
+def convert_directory(
+    source: str, output: str, *, to: str = "hf_ssl", overwrite: bool = False
+) -> dict[str, Any]:
     """Convert a saved checkpoint directory between transformers and hf_ssl (`hf-ssl convert`).
 
     `to="hf_ssl"` reads a transformers checkpoint (its config's `architectures[0]`, e.g.
@@ -357,10 +359,11 @@ def convert_directory(source: str, output: str, *, to: str = "hf_ssl") -> dict[s
 
     import transformers
 
-    from .io import atomic_directory
+    from .io import atomic_directory, check_output_directory
 
     if to not in ("hf_ssl", "transformers"):
         raise ValueError(f"to={to!r}; expected 'hf_ssl' or 'transformers'")
+    check_output_directory(output, overwrite=overwrite)
     config_file = Path(source) / "config.json"
     if not config_file.is_file():
         raise FileNotFoundError(
@@ -390,7 +393,7 @@ def convert_directory(source: str, output: str, *, to: str = "hf_ssl") -> dict[s
     tokenizer = None
     with contextlib.suppress(OSError, ValueError, TypeError):  # a weights-only directory has none
         tokenizer = transformers.AutoTokenizer.from_pretrained(source)
-    with atomic_directory(output) as staging:
+    with atomic_directory(output, overwrite=overwrite) as staging:
         converted.save_pretrained(staging)
         if tokenizer is not None:
             tokenizer.save_pretrained(staging)

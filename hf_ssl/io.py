@@ -1,8 +1,9 @@
-"""Atomic writes: a directory appears complete or not at all.
+"""Writing outputs without losing anything: staged writes, and no file deleted that a run did not write.
 
-Everything is written into a hidden sibling first and renamed into place at the end, so an
-interrupted save never leaves a half-written directory that loads as a whole model; a previous
-directory at the same path survives until the new one is complete.
+A run's outputs are written into a hidden staging directory first and moved into place at the end,
+so an interrupted run leaves the target as it was. A directory that already holds files is written
+into only when the caller says so (`overwrite=True`, the CLI's `--overwrite`); then the run's files
+replace their namesakes and every other file stays.
 """
 
 from __future__ import annotations
@@ -15,25 +16,70 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+_STAGING_PREFIX = ".hf-ssl-partial-"
+
+
+def check_output_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """The output directory as an absolute path; raises if it is a file, or holds files and
+    `overwrite` is False. Call it before a long run, so a refusal costs nothing."""
+    target = Path(os.path.abspath(path))
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"output {str(path)!r} is a file; expected a directory")
+    if target.is_dir() and not overwrite:
+        found = sorted(p.name for p in target.iterdir() if not p.name.startswith(_STAGING_PREFIX))
+        if found:
+            shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+            raise FileExistsError(
+                f"output directory {str(path)!r} is not empty ({shown}); choose another, or pass "
+                "--overwrite (overwrite=True) to replace the files this run writes and keep the others"
+            )
+    return target
+
 
 @contextmanager
-def atomic_directory(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary directory; on success it replaces `path`, on error it is removed."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a staging directory; on success its files move into `path`, on error it is removed.
+
+    A new or empty `path` receives the staged directory in one rename. An existing one (only with
+    `overwrite=True`) receives each staged file in place of its namesake, config.json last so the
+    directory does not load as a checkpoint until its weights are in; weight files of an older
+    checkpoint that this run does not rewrite are removed with its config, and nothing else is.
+    The staging directory lives inside `path` when it exists (one filesystem even through a
+    symlink, no write access to the parent needed), beside it otherwise.
+    """
+    target = check_output_directory(path, overwrite=overwrite)
+    existed = target.is_dir()
+    if existed:
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=target))
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{target.name}-", dir=target.parent))
     try:
         yield staging
-    except BaseException:
+        if existed:
+            _move_into(staging, target)
+        else:
+            staging.rename(target)
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    previous = None
-    if target.exists():
-        previous = target.with_name(f".{target.name}.previous-{os.getpid()}")
-        target.rename(previous)
-    staging.rename(target)
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _move_into(staging: Path, target: Path) -> None:
+    """Move every staged entry into `target`, merging directories; config.json last."""
+    written = {p.name for p in staging.iterdir()}
+    if "config.json" in written:
+        (target / "config.json").unlink(missing_ok=True)  # the old checkpoint stops loading first
+        for old in target.iterdir():
+            if old.is_file() and old.name.startswith(_WEIGHT_FILES) and old.name not in written:
+                old.unlink()  # an older checkpoint's weights, which would shadow or mix with the new
+    for entry in sorted(staging.iterdir(), key=lambda p: p.name == "config.json"):
+        destination = target / entry.name
+        if entry.is_dir() and destination.is_dir():
+            _move_into(entry, destination)
+        elif destination.is_dir() and not destination.is_symlink():
+            raise FileExistsError(f"{destination} is a directory; this run writes a file of that name")
+        else:
+            entry.replace(destination)
 
 
 class CheckpointError(OSError):

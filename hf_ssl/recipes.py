@@ -38,7 +38,7 @@ from .data.tokenizers import (
     train_wordpiece_tokenizer,
 )
 from .hub.model_card import CARD_FILENAME, render_model_card
-from .io import atomic_directory
+from .io import atomic_directory, check_output_directory
 from .models.electra import ElectraForPreTraining
 from .models.gpt import GPTPreTrainedModel
 from .objectives import (
@@ -84,6 +84,7 @@ class PretrainSettings:
     learning_rate: float = 1e-3
     seed: int = 0
     eval_fraction: float = 0.05
+    overwrite: bool = False  # write into a non-empty output (its other files are kept)
 
 
 def _tokenize_documents(tokenizer: Any, documents: list[list[str]]) -> list[list[list[int]]]:
@@ -126,6 +127,7 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`."""
     if settings.model not in PRETRAINABLE:
         raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
+    check_output_directory(settings.output, overwrite=settings.overwrite)
     torch.manual_seed(settings.seed)
     documents = load_default_corpus() if settings.corpus is None else read_documents(settings.corpus)
     train_documents, eval_documents = _split(documents, settings.eval_fraction, settings.seed)
@@ -187,7 +189,7 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     }
     if not trainer.is_world_process_zero():
         return metrics  # under torchrun every rank gets here; two writers would race for the directory
-    with atomic_directory(settings.output) as staging:
+    with atomic_directory(settings.output, overwrite=settings.overwrite) as staging:
         # Written first: save_pretrained keeps a README.md that exists instead of its metric-less card.
         _pretrain_card(model, settings, metrics, len(eval_set)).save(staging / CARD_FILENAME)
         model.save_pretrained(staging)
@@ -262,6 +264,7 @@ class FinetuneSettings:
     learning_rate: float = 3e-4
     max_length: int = 64
     seed: int = 0
+    overwrite: bool = False  # write into a non-empty output (its other files are kept)
 
 
 def _load_table(path: str) -> Any:
@@ -279,6 +282,7 @@ def _load_table(path: str) -> Any:
 
 def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     """Fine-tune a pretrained directory on labelled files; return dev accuracy and loss."""
+    check_output_directory(settings.output, overwrite=settings.overwrite)
     train, dev = _load_table(settings.train_file), _load_table(settings.eval_file)
     for name, table in (("train", train), ("eval", dev)):
         needed = [settings.text_column, settings.label_column] + (
@@ -353,7 +357,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     }
     if not trainer.is_world_process_zero():
         return metrics  # under torchrun every rank gets here; two writers would race for the directory
-    with atomic_directory(settings.output) as staging:
+    with atomic_directory(settings.output, overwrite=settings.overwrite) as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))

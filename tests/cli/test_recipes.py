@@ -160,7 +160,7 @@ def test_atomic_directory_keeps_the_previous_version_when_writing_fails(tmp_path
     target = tmp_path / "model"
     with atomic_directory(target) as staging:
         (staging / "weights").write_text("v1")
-    with pytest.raises(RuntimeError), atomic_directory(target) as staging:
+    with pytest.raises(RuntimeError), atomic_directory(target, overwrite=True) as staging:
         (staging / "weights").write_text("half")
         raise RuntimeError("interrupted")
     assert (target / "weights").read_text() == "v1"
