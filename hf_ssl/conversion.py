@@ -263,6 +263,16 @@ class LoadsTransformersCheckpoints:
 
     @classmethod
     def _from_pretrained_checked(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
+        from .saving import reading
+
+        directory = Path(str(pretrained_model_name_or_path))
+        if not directory.is_dir():
+            return cls._load_checked(pretrained_model_name_or_path, *args, **kwargs)
+        with reading(directory):  # one checkpoint version, even while another process saves
+            return cls._load_checked(pretrained_model_name_or_path, *args, **kwargs)
+
+    @classmethod
+    def _load_checked(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
         import json
 
         from .io import check_checkpoint_files

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .saving import WEIGHT_FILES, save_checkpoint
+
 _STAGING_PREFIX = ".hf-ssl-partial-"
 
 
@@ -70,7 +72,7 @@ def _move_into(staging: Path, target: Path) -> None:
     if "config.json" in written:
         (target / "config.json").unlink(missing_ok=True)  # the old checkpoint stops loading first
         for old in target.iterdir():
-            if old.is_file() and old.name.startswith(_WEIGHT_FILES) and old.name not in written:
+            if old.is_file() and old.name.startswith(WEIGHT_FILES) and old.name not in written:
                 old.unlink()  # an older checkpoint's weights, which would shadow or mix with the new
     for entry in sorted(staging.iterdir(), key=lambda p: p.name == "config.json"):
         destination = target / entry.name
@@ -197,20 +199,15 @@ _PUSH_ONLY_KWARGS = (
     "revision",
     "tags",
 )
-_WEIGHT_FILES = ("model.safetensors", "model-", "model.safetensors.index.json", "pytorch_model")
-# Written by a save hook only when absent: a README.md already in the target is the user's card.
-_KEPT_IF_PRESENT = ("README.md",)
 
 
 class AtomicSaveMixin:
-    """`save_pretrained` that never leaves a half-written checkpoint that loads as a whole one.
+    """`save_pretrained` in one committed step (`hf_ssl.saving`): at every instant the directory
+    holds the old checkpoint or the new one, whole.
 
-    transformers writes straight into the target. Here everything is written into a hidden sibling
-    first; then the old config.json is removed (the directory stops loading), stale weight files go,
-    the new weights move in, and config.json moves in last. At every instant the directory holds
-    either the old checkpoint, no loadable checkpoint, or the new one. Other files (a tokenizer, a
-    model card) are left alone; a README.md already there is never replaced by the hooks' card.
-    `push_to_hub=True` saves this way, then pushes with `push_to_hub`.
+    Other files in the directory (a tokenizer, a model card) are left alone, and a README.md already
+    there is never replaced by the hooks' card. `push_to_hub=True` saves this way, then pushes with
+    `push_to_hub`.
     """
 
     def save_pretrained(self, save_directory: str | os.PathLike[str], *args: Any, **kwargs: Any) -> Any:
@@ -228,30 +225,15 @@ class AtomicSaveMixin:
                 **push,
             )
             return result
-        target = Path(save_directory)
-        if target.is_file():
-            raise CheckpointError(f"{target} is a file; save_pretrained needs a directory")
-        target.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-        try:
+        results: list[Any] = []
+
+        def write(staging: Path) -> None:
             for hook in SAVE_HOOKS:
                 hook(self, staging)
-            result = super().save_pretrained(staging, *args, **kwargs)  # type: ignore[misc]
-            written = sorted(p.name for p in staging.iterdir())
-            (target / "config.json").unlink(missing_ok=True)
-            for old in target.iterdir():
-                if old.is_file() and old.name.startswith(_WEIGHT_FILES) and old.name not in written:
-                    old.unlink()
-            for name in written:
-                if name in _KEPT_IF_PRESENT and (target / name).exists():
-                    continue
-                if name != "config.json":
-                    (staging / name).replace(target / name)
-            if "config.json" in written:
-                (staging / "config.json").replace(target / "config.json")
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        return result
+            results.append(super(AtomicSaveMixin, self).save_pretrained(staging, *args, **kwargs))  # type: ignore[misc]
+
+        save_checkpoint(save_directory, write)
+        return results[0]
 
     def _push_to_hub(
         self,

@@ -210,7 +210,9 @@ class MaskedLMCollator:
             "mask_token_id": tokenizer.mask_token_id,
             "pad_token_id": tokenizer.pad_token_id,
             "special_token_ids": tuple(
-                token_id for token_id in tokenizer.all_special_ids if token_id != tokenizer.unk_token_id
+                token_id
+                for token_id in tokenizer.all_special_ids
+                if token_id != getattr(tokenizer, "unk_token_id", None)
             ),
         }
         params.update(kwargs)
