@@ -105,8 +105,14 @@ def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: b
     if index.is_file():
         try:
             shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        except (ValueError, KeyError) as error:
+        except (ValueError, KeyError, TypeError) as error:
             raise CheckpointError(f"{index}: not a valid shard index ({error})") from error
+        for name in shards:
+            if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+                raise CheckpointError(
+                    f"{index}: shard {name!r} is not a file name inside {root}; a shard index may only "
+                    "name files beside it"
+                )
     elif (root / "model.safetensors").is_file():
         shards = ["model.safetensors"]
     else:

@@ -127,6 +127,8 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
     """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`."""
     if settings.model not in PRETRAINABLE:
         raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
+    if isinstance(settings.steps, bool) or not isinstance(settings.steps, int) or settings.steps < 1:
+        raise ValueError(f"steps={settings.steps!r}; expected an integer >= 1")
     check_output_directory(settings.output, overwrite=settings.overwrite)
     torch.manual_seed(settings.seed)
     documents = load_default_corpus() if settings.corpus is None else read_documents(settings.corpus)
@@ -282,6 +284,8 @@ def _load_table(path: str) -> Any:
 
 def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     """Fine-tune a pretrained directory on labelled files; return dev accuracy and loss."""
+    if not settings.epochs > 0:
+        raise ValueError(f"epochs={settings.epochs!r}; expected a number > 0")
     check_output_directory(settings.output, overwrite=settings.overwrite)
     train, dev = _load_table(settings.train_file), _load_table(settings.eval_file)
     for name, table in (("train", train), ("eval", dev)):

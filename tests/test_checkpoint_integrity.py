@@ -125,3 +125,19 @@ def test_missing_or_unexpected_keys_are_reported_and_an_error_when_strict(tmp_pa
         CheckpointError, match=rf"does not fit BertForMaskedLM \({key.replace('_', ' ')}: .*layers\.1\.ffn"
     ):
         hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, strict=True)
+
+
+@pytest.mark.parametrize(
+    "shard", ["../outside.safetensors", "/tmp/absolute.safetensors", "sub/x.safetensors"]
+)
+def test_a_shard_index_naming_a_file_outside_the_checkpoint_is_refused(tmp_path, shard):
+    import json
+
+    hf_ssl.BertModel(_config()).save_pretrained(tmp_path / "model", max_shard_size="20KB")
+    index_file = tmp_path / "model" / "model.safetensors.index.json"
+    index = json.loads(index_file.read_text())
+    first = next(iter(index["weight_map"]))
+    index["weight_map"][first] = shard
+    index_file.write_text(json.dumps(index))
+    with pytest.raises(CheckpointError, match="is not a file name inside"):
+        hf_ssl.BertModel.from_pretrained(tmp_path / "model")

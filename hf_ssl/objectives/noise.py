@@ -88,13 +88,15 @@ def bert_num_to_predict(
 def bert_counts(num_tokens: np.ndarray, probability: float, max_predictions: int | None = None) -> np.ndarray:
     """numpy core of ``bert_num_to_predict``: (b,) token counts -> (b,) int64 prediction counts.
 
-    ``numpy.rint`` rounds half to even, as Python 3's ``round``.
+    ``numpy.rint`` rounds half to even, as Python 3's ``round``. A positive rate predicts at least
+    one token a row, BERT's ``max(1, ...)`` (create_pretraining_data.py:352); a rate of 0 predicts none.
     """
     _check_probability("probability", probability)
     if max_predictions is not None and max_predictions < 1:
         raise ValueError(f"max_predictions must be None or >= 1, got {max_predictions}")
     counts = np.rint(num_tokens.astype(np.float64) * probability).astype(np.int64)  # (b,)
-    counts = np.maximum(counts, 1)
+    if probability > 0:
+        counts = np.maximum(counts, 1)
     return counts if max_predictions is None else np.minimum(counts, max_predictions)
 
 

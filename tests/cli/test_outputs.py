@@ -109,3 +109,27 @@ def test_cli_finetune_into_its_own_model_dir_is_refused_before_training(tmp_path
         main(["finetune", "--model-dir", str(model_dir), *files_args, "--output", str(model_dir)])
     assert sorted(p.name for p in model_dir.iterdir()) == files
     assert json.loads((model_dir / "config.json").read_text()) == config
+
+
+@pytest.mark.parametrize(("command", "value"), [("pretrain", "--steps=0"), ("pretrain", "--steps=-3")])
+def test_a_run_of_no_steps_is_refused_naming_the_value(tmp_path, command, value):
+    with pytest.raises(ValueError, match=r"steps=(0|-3); expected an integer >= 1"):
+        main([command, value, "--output", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
+def test_finetuning_for_no_epochs_is_refused_naming_the_value(tmp_path):
+    files = ["--train-file", "t.csv", "--eval-file", "e.csv"]
+    with pytest.raises(ValueError, match=r"epochs=0.0; expected a number > 0"):
+        main(
+            [
+                "finetune",
+                "--model-dir",
+                str(tmp_path),
+                *files,
+                "--output",
+                str(tmp_path / "o"),
+                "--epochs",
+                "0",
+            ]
+        )

@@ -447,3 +447,10 @@ def test_electra_draws_with_replacement_leaving_about_13_8_percent_distinct_posi
 def test_draws_with_replacement_do_not_combine_with_whole_word_masking():
     with pytest.raises(ValueError, match="sample_with_replacement"):
         make_collator(sample_with_replacement=True, whole_word_mask=True)
+
+
+def test_a_zero_rate_masks_nothing_and_a_tiny_positive_rate_one_token_a_row():
+    rows = [[CLS, *range(10, 20), SEP] for _ in range(5)]
+    assert (make_collator(mlm_probability=0.0, seed=0)(rows)["labels"] == IGNORE_INDEX).all()
+    once = make_collator(mlm_probability=0.001, seed=0)(rows)["labels"] != IGNORE_INDEX
+    assert (once.sum(1) == 1).all()  # BERT's max(1, round(0.012))
