@@ -320,7 +320,7 @@ def _naming_damaged_files(name_or_path: Any, kwargs: dict[str, Any]) -> Iterator
     """Turn the raw errors of a damaged checkpoint into CheckpointErrors that name the file.
 
     Local directories were checked before loading; for a Hub id the cached download is checked only
-    once loading has failed, so a healthy load pays nothing (notes/hub-testing.md lists the faults).
+    once loading has failed, so a healthy load pays nothing.
     """
     from safetensors import SafetensorError
 

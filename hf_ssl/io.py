@@ -92,8 +92,8 @@ def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: b
     """Verify that a local checkpoint's safetensors files are whole before transformers reads them.
 
     transformers surfaces a truncated `model.safetensors` as a raw SafetensorError ("incomplete
-    metadata", "header too small") and a missing shard as a bare FileNotFoundError
-    (notes/hub-testing.md). This names the file and says what is wrong. The format has no checksum:
+    metadata", "header too small") and a missing shard as a bare FileNotFoundError.
+    This names the file and says what is wrong. The format has no checksum:
     a flipped byte inside the tensor data cannot be seen here (verify against the Hub's sha256).
     """
     import json
@@ -169,7 +169,7 @@ def interrupted_download_error(repo_id: str, error: BaseException) -> Checkpoint
     """A CheckpointError naming the file whose download broke off, if that is what `error` hides.
 
     huggingface_hub retries a dropped download, then raises its transport error; transformers then
-    reports that no `pytorch_model.bin` exists (notes/hub-testing.md), which sends users looking for
+    reports that no `pytorch_model.bin` exists, which sends users looking for
     the wrong file. The transport error is found in the exception chain and its URL names the file.
     """
     seen: BaseException | None = error

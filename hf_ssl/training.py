@@ -5,7 +5,7 @@ RTD loss and accuracy) record their last values in `_last_losses`; this callback
 the optimizer steps since the previous log and adds them to Trainer's logs and `state.log_history`.
 
 Collators keep their noise in a generator stream that a Trainer resume cannot rewind;
-`ResumableNoiseCallback` keys it on (seed, epoch, batch) instead (issue 9, "Faults survived").
+`ResumableNoiseCallback` keys it on (seed, epoch, batch) instead.
 Trainer writes `checkpoint-N` file by file and resumes from the highest N even when that save was cut
 short; `SafeCheckpointTrainer` removes or skips such a directory.
 """

@@ -1,5 +1,5 @@
 """Bad input, tried systematically over every tiny family: a clear error naming the value, never an
-IndexError from deep inside torch and never a silent wrong result (issue: reliability)."""
+IndexError from deep inside torch and never a silent wrong result."""
 
 from __future__ import annotations
 

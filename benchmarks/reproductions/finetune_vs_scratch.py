@@ -484,7 +484,7 @@ def _run(tier: Tier, output_dir: Path) -> dict:
                         runs.append(result)
     analysis = analyse(tier, pretraining, runs, entropy)
     payload = {
-        "claim": "issue 10 claim 1: fine-tuning from MLM-pretrained weights converges faster and ends "
+        "claim": "claim 1: fine-tuning from MLM-pretrained weights converges faster and ends "
         "better than the same model from random initialisation",
         "tier": asdict(tier),
         "preregistered": {

@@ -1,4 +1,4 @@
-"""Shared statistics and bookkeeping for the small-scale reproductions (issue 10).
+"""Shared statistics and bookkeeping for the small-scale reproductions.
 
 The protocol is the one in the project notes on reproductions (§16.0): arms are paired by seed
 (same fine-tuning seed, labelled subset and batch order), every pretraining seed contributes one

@@ -1,7 +1,7 @@
-"""Reproduction of issue 10, claim 4: contextual embeddings separate word senses; static vectors cannot.
+"""Reproduction of claim 4: contextual embeddings separate word senses; static vectors cannot.
 
 The lecture's 苹果 (apple: fruit vs company) experiment, in miniature and offline
-(../shared/notes/reproductions.md §16.d; Ethayarajh 2019 §4 for mean-centring; Wiedemann et al. 2019
+(Ethayarajh 2019 §4 for mean-centring; Wiedemann et al. 2019
 §3 for the 1-NN sense probe). Adapted to what is here: the embedded Moby-Dick corpus and four words
 it uses in two senses (line, right, case, light; counts recorded in the JSON), 6 handwritten
 sentences per sense per word, none of them in the corpus. Models, all hf_ssl's own:
@@ -444,7 +444,7 @@ def run(tier_name: str, seeds: int, output: Path) -> dict[str, Any]:
     entropy = unigram_entropy(train_rows, set(tokenizer.all_special_ids))
 
     result: dict[str, Any] = {
-        "claim": "issue 10 claim 4: contextual embeddings separate word senses; static vectors cannot",
+        "claim": "claim 4: contextual embeddings separate word senses; static vectors cannot",
         "tier": tier_name,
         "settings": asdict(tier),
         "seeds": list(range(seeds)),

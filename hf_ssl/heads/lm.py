@@ -3,7 +3,7 @@
 BERT run_pretraining.py:245-264 (the head is H->H transform then the tied input embedding plus a
 per-token output bias); ALBERT maps H->E before the tied E x V table (run_pretraining.py:294-320).
 
-Sparse prediction (Cramming, Geiping & Goldstein 2022; notes/reproductions.md §14): in training, with
+Sparse prediction (Cramming, Geiping & Goldstein 2022): in training, with
 labels, only the labelled (masked) positions go through the vocabulary projection, which is most of
 a small model's compute. In eval mode the head returns full logits aligned with the input, so
 fill-mask, evaluation and compute_metrics see the usual (b, t, V) shape. The MLM models go one step

@@ -2,7 +2,7 @@
 
 When `forward` takes `**kwargs`, Trainer passes `num_items_in_batch` (the number of labels != -100 in
 the whole accumulated batch) and stops dividing the loss by the accumulation steps; a model that
-returned a per-micro-batch mean would then train with k-times the loss (notes/transformers-5.md).
+returned a per-micro-batch mean would then train with k-times the loss.
 Every loss here therefore sums and divides by `num_items_in_batch` when it is given, and takes the
 mean otherwise (Trainer then divides by the accumulation steps itself).
 

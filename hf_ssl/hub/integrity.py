@@ -1,8 +1,8 @@
 """Check downloaded Hub files against the checksums the Hub records for them.
 
 Neither huggingface_hub nor transformers checks a download's sha256: a file of the right size with a
-flipped byte loads silently with wrong weights, and safetensors has no checksum of its own
-(notes/hub-testing.md). The Hub's tree lists a sha256 for every LFS file and a git blob sha1 for the
+flipped byte loads silently with wrong weights, and safetensors has no checksum of its own.
+The Hub's tree lists a sha256 for every LFS file and a git blob sha1 for the
 others; `huggingface_hub.HfApi.verify_repo_checksums` compares a local copy with them. This wraps it
 so a mismatch raises hf_ssl's own `CheckpointError` naming the file, while files that were never
 downloaded (from_pretrained fetches only what it needs) are not an error.

@@ -1,7 +1,7 @@
 """A full `auto_map` and a one-line remote-code module, written with every saved checkpoint.
 
 transformers' `register_for_auto_class` writes only the saved class into `auto_map`, so a repository
-loads through remote code for that class alone (notes/transformers-5.md). hf_ssl writes the map for
+loads through remote code for that class alone. hf_ssl writes the map for
 the config and every Auto head its family supports, pointing at `hf_ssl_remote.py`, a file that only
 imports the installed package. `AutoModel*.from_pretrained(path, trust_remote_code=True)` then works
 where hf_ssl is installed but not imported; where it is imported, its registered classes are used

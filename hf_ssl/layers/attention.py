@@ -60,7 +60,7 @@ class MultiHeadAttention(nn.Module):
         bias: whether the projections have biases (BERT/GPT: yes; T5: no).
         dropout: dropout on the attention weights.
         is_causal: decoders attend only to the past. Encoders must say False: the sdpa kernel reads
-            this attribute when no mask is materialised (see notes/transformers-5.md).
+            this attribute when no mask is materialised.
         is_cross_attention: keys and values come from `key_value_states` (encoder memory).
         memory_size: width of the memory for cross-attention (default `hidden_size`).
         scaling: score scale (default d^-0.5; T5 folds it into the initialisation and uses 1.0).

@@ -19,7 +19,7 @@ from hf_ssl.objectives.sentence_pairs import (
 )
 
 # isort: split
-# Sequence-to-sequence pretraining collators (issue 5): BART, T5, MASS, prefix LM.
+# Sequence-to-sequence pretraining collators: BART, T5, MASS, prefix LM.
 from hf_ssl.objectives.denoising import (
     BART_LARGE_NOISE,
     DenoisingCollator,
@@ -65,7 +65,7 @@ __all__ = [
     "select_whole_words",
 ]
 
-# Sequence-to-sequence pretraining collators (issue 5).
+# Sequence-to-sequence pretraining collators.
 __all__ += [
     "BART_LARGE_NOISE",
     "DenoisingCollator",
@@ -90,7 +90,7 @@ __all__ += [
     "word_start_mask_from_tokenizer",
 ]
 
-# Collator randomness (issue 9): stream or keyed (resumable) noise, rank- and worker-aware.
+# Collator randomness: stream or keyed (resumable) noise, rank- and worker-aware.
 from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs  # noqa: E402
 
 __all__ += ["CollatorRNG", "batch_seed", "collator_rngs"]

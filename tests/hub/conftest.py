@@ -2,7 +2,7 @@
 
 huggingface_hub reads HF_ENDPOINT, HF_HOME and HF_HUB_DISABLE_XET when it is imported, so setting
 the environment is not enough once it is loaded: the module constants are patched too, and
-transformers' cached HfApi is dropped (notes/hub-testing.md).
+transformers' cached HfApi is dropped.
 """
 
 from __future__ import annotations

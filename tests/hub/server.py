@@ -1,7 +1,7 @@
 """A loopback server that speaks the Hub's HTTP protocol, for testing uploads and downloads offline.
 
-The real huggingface_hub and transformers clients talk to it unmodified (notes/hub-testing.md lists
-every call they make and the minimum answer each needs). Repositories live in memory: each commit is
+The real huggingface_hub and transformers clients talk to it unmodified; it answers
+every call they make with the minimum each needs. Repositories live in memory: each commit is
 a full snapshot {path: file} with a fresh 40-hex sha; "main" points at the newest commit, and any
 commit sha resolves. Files arrive inline in the commit (upload mode "regular") or through the
 classic git-LFS batch API and a PUT (upload mode "lfs", which the client takes only with

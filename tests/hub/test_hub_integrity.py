@@ -1,7 +1,7 @@
 """Damaged downloads over real HTTP: what the clients miss, and the hf_ssl errors that name the file.
 
 Faults are injected on the server (tests/hub/server.py) or in the local cache after a good download;
-the clients are the real, unmodified huggingface_hub and transformers (notes/hub-testing.md).
+the clients are the real, unmodified huggingface_hub and transformers.
 """
 
 from __future__ import annotations

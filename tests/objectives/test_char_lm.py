@@ -9,7 +9,7 @@ from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives import CharLMCollator, batch_to_char_ids, build_word_vocab
 from hf_ssl.objectives.char_lm import word_to_char_ids
 
-PAD = [261]  # the padding character after the +1 shift (notes/reproductions.md, bilm-tf data.py:120-126)
+PAD = [261]  # the padding character after the +1 shift (bilm-tf data.py:120-126)
 
 
 def test_sentence_pseudo_words_and_a_short_word_have_the_reference_ids():

@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/electra_vs_mlm.py (issue 10, claim 3): both arms pretrain,
+"""Smoke tier of benchmarks/reproductions/electra_vs_mlm.py (claim 3): both arms pretrain,
 fine-tune and are judged behind the discriminator-AUC gate. No direction is asserted."""
 
 from __future__ import annotations

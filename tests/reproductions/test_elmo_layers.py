@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/elmo_layers.py (issue 10, claim 5): WordNet probe sets,
+"""Smoke tier of benchmarks/reproductions/elmo_layers.py (claim 5): WordNet probe sets,
 a few biLM steps, layer probes and the scalar mix, JSON and PNG. No direction is asserted."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/embryology.py (issue 10, claim 7) on a small generated
+"""Smoke tier of benchmarks/reproductions/embryology.py (claim 7) on a small generated
 word/TAG file (the full tier reads People's Daily), and the pieces the verdict rests on. No
 direction is asserted: a dozen steps teach the tiny BERT nothing."""
 

@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/finetune_vs_scratch.py (issue 10, claim 1) and its protocol.
+"""Smoke tier of benchmarks/reproductions/finetune_vs_scratch.py (claim 1) and its protocol.
 
 The smoke tier checks the pipeline, the JSON fields, the held-out hygiene and the gates; it asserts
 no scientific direction (30 pretraining steps cannot show one). The full tier is run by hand.

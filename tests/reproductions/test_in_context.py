@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/in_context.py (issue 10, claim 6), and the task's own
+"""Smoke tier of benchmarks/reproductions/in_context.py (claim 6), and the task's own
 construction: per-sequence maps, k counted right, zero-shot queries absent from the prompt. No
 scientific direction is asserted: 20 steps teach the tiny GPT nothing."""
 

@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/nsp_vs_sop.py (issue 10, claim 2) and the pieces it rests
+"""Smoke tier of benchmarks/reproductions/nsp_vs_sop.py (claim 2) and the pieces it rests
 on: the overlap feature is symmetric (so it cannot see order), the pairs come from hf_ssl's builder
 with BERT's and ALBERT's negatives, and the smoke run writes its JSON and PNG. No direction is
 asserted for the tiny smoke corpus."""

@@ -1,4 +1,4 @@
-"""Smoke tier of benchmarks/reproductions/word_senses.py (issue 10, claim 4): the pipeline runs,
+"""Smoke tier of benchmarks/reproductions/word_senses.py (claim 4): the pipeline runs,
 writes its JSON and PNG, and its sanity gates decide the outcome. No scientific direction is
 asserted: 8 pretraining steps teach the tiny BERT nothing."""
 

@@ -1,7 +1,7 @@
 """ELMo configuration: the fields of bilm-tf's options.json, plus the downstream (mix and head) settings.
 
 Peters et al. 2018 ("Deep contextualized word representations"); options.json of the released
-models (bilm-tf bin/train_elmo.py:21-55, notes/reference-specs.md §1.1). Defaults are the original
+models (bilm-tf bin/train_elmo.py:21-55). Defaults are the original
 model `2x4096_512_2048cnn_2xhighway` (93.6M parameters); ELMo Small is lstm_dim=1024,
 projection_dim=128, n_highway=1.
 """
