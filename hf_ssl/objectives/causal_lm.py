@@ -80,12 +80,17 @@ class CausalLMCollator:
         documents = [_ids(feature, i) for i, feature in enumerate(features)]
         if self.pack_length is not None:
             return self._pack(documents)
-        lengths = []
+        masks: list[list[int] | None] = []
         for index, (feature, ids) in enumerate(zip(features, documents, strict=True)):
             if not ids:
                 raise ValueError(f"feature {index} has no tokens")
             mask = feature.get("attention_mask") if isinstance(feature, dict) else None
-            lengths.append(int(sum(mask)) if mask is not None else len(ids))
+            values = None if mask is None else _ids({"input_ids": mask}, index)
+            if values is not None and len(values) != len(ids):
+                raise ValueError(
+                    f"feature {index} has {len(values)} attention_mask values for {len(ids)} input_ids"
+                )
+            masks.append(values)
         sizes = list(map(len, documents))
         length = max(sizes)
         if self.pad_to_multiple_of:
@@ -93,7 +98,18 @@ class CausalLMCollator:
         columns = np.arange(length)  # (t,)
         valid = None if min(sizes) == length else columns < np.array(sizes)[:, None]  # (b, t)
         input_ids = pad_rows_numpy(documents, length, valid, self.pad_token_id, "input_ids")  # (b, t)
-        attention_mask = (columns < np.array(lengths)[:, None]).astype(np.int64)  # (b, t)
+        if all(mask is None for mask in masks):
+            attention_mask = (columns < np.array(sizes)[:, None]).astype(np.int64)  # (b, t)
+        else:  # taken as given, so left-padded rows keep their padding on the left
+            rows = [[1] * n if mask is None else mask for mask, n in zip(masks, sizes, strict=True)]
+            attention_mask = pad_rows_numpy(rows, length, valid, 0, "attention_mask")  # (b, t)
+        bad = (attention_mask != 0) & (attention_mask != 1)  # (b, t)
+        if bad.any():
+            row, column = (int(i[0]) for i in np.nonzero(bad))
+            raise ValueError(
+                f"feature {row}: attention_mask[{column}] = {int(attention_mask[row, column])}; "
+                "expected 0 (padding) or 1 (a real token)"
+            )
         labels = np.where(attention_mask == 1, input_ids, IGNORE_INDEX)  # (b, t)
         return {
             "input_ids": torch.from_numpy(input_ids),

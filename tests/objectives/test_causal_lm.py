@@ -81,3 +81,27 @@ def test_empty_inputs_are_refused():
         CausalLMCollator(pad_token_id=0)([])
     with pytest.raises(ValueError, match="feature 1 has no tokens"):
         CausalLMCollator(pad_token_id=0)([[5], []])
+
+
+def test_a_left_padded_attention_mask_is_kept_and_only_real_tokens_get_labels():
+    features = [
+        {"input_ids": [0, 0, 7, 8], "attention_mask": [0, 0, 1, 1]},  # left-padded by a tokenizer
+        {"input_ids": [5, 6, 7, 8], "attention_mask": [1, 1, 1, 1]},
+        {"input_ids": [9, 3], "attention_mask": [1, 1]},
+    ]
+    batch = CausalLMCollator(pad_token_id=0)(features)
+    assert batch["attention_mask"].tolist() == [[0, 0, 1, 1], [1, 1, 1, 1], [1, 1, 0, 0]]
+    assert batch["labels"].tolist() == [[-100, -100, 7, 8], [5, 6, 7, 8], [9, 3, -100, -100]]
+
+
+@pytest.mark.parametrize(
+    ("mask", "message"),
+    [
+        ([1, 2, 1], r"attention_mask\[1\] = 2; expected 0 \(padding\) or 1"),
+        ([1, -1, 1], r"attention_mask\[1\] = -1"),
+        ([1, 1], "2 attention_mask values for 3 input_ids"),
+    ],
+)
+def test_an_attention_mask_of_other_values_or_length_is_refused_naming_it(mask, message):
+    with pytest.raises(ValueError, match=message):
+        CausalLMCollator(pad_token_id=0)([{"input_ids": [4, 5, 6], "attention_mask": mask}])
