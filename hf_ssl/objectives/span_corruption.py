@@ -325,9 +325,17 @@ class SpanCorruptionCollator:
 
     def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
         documents = read_documents(features)
+        sentinels = set(self.sentinel_ids or ())
         for index, document in enumerate(documents):
             if not document:
                 raise ValueError(f"feature {index} is an empty document")
+            clash = sentinels.intersection(document)
+            if clash:
+                raise ValueError(
+                    f"feature {index} holds token id {min(clash)}, which is also a sentinel: a corrupted "
+                    "input could not be told from the text; give sentinel ids the text never uses "
+                    "(T5 reserves the vocabulary's last 100 ids, <extra_id_0> ... <extra_id_99>)"
+                )
         generator = self._rng.get(documents)
         assert self.sentinel_ids is not None and self.decoder_start_token_id is not None
         inputs, targets = [], []

@@ -237,3 +237,9 @@ def test_bad_configuration_or_input_raises_a_clear_error(kwargs, features, messa
     with pytest.raises(ValueError, match=message):
         collator = make_collator(**kwargs)
         collator(features)
+
+
+def test_a_text_token_that_is_also_a_sentinel_is_refused_naming_it():
+    collator = make_collator(inputs_length=16, vocab_size=300, seed=0)  # one span: sentinel 299
+    with pytest.raises(ValueError, match="token id 299, which is also a sentinel"):
+        collator([[5, 6, 299, 7] * 5])
