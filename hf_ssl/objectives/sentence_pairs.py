@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import torch
 
 from hf_ssl.objectives.masked_lm import MaskedLMCollator
@@ -156,8 +157,23 @@ def _instances_from_document(
     return instances
 
 
-def _as_token_list(sentence: Any) -> list[int]:
-    return sentence.tolist() if isinstance(sentence, torch.Tensor) else list(sentence)
+def _as_token_list(sentence: Any, document: int, index: int) -> list[int]:
+    """A sentence's token ids; text (a string, or a document given as one string) is refused, since
+    iterating it would silently give characters."""
+    if isinstance(sentence, str | bytes) or not isinstance(sentence, Sequence | torch.Tensor | np.ndarray):
+        raise TypeError(
+            f"documents[{document}][{index}] is {sentence!r:.60}; expected a sentence as a list of token "
+            "ids (documents are lists of tokenised sentences: tokenize the text first)"
+        )
+    tokens = sentence.tolist() if isinstance(sentence, torch.Tensor | np.ndarray) else list(sentence)
+    if all(type(token) is int for token in tokens):  # the common case, one pass
+        return tokens
+    for position, token in enumerate(tokens):
+        if isinstance(token, bool) or not isinstance(token, int | np.integer):
+            raise TypeError(
+                f"documents[{document}][{index}][{position}] is {token!r}; expected integer token ids"
+            )
+    return [int(token) for token in tokens]
 
 
 def build_sentence_pair_examples(
@@ -192,7 +208,9 @@ def build_sentence_pair_examples(
     if seed is not None and generator is not None:
         raise ValueError(f"pass seed or generator, not both (got seed={seed})")
 
-    corpus = [[_as_token_list(s) for s in document] for document in documents]
+    corpus = [
+        [_as_token_list(s, d, i) for i, s in enumerate(document)] for d, document in enumerate(documents)
+    ]
     corpus = [[sentence for sentence in document if sentence] for document in corpus]
     corpus = [document for document in corpus if document]
     if not corpus:

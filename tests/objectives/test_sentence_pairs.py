@@ -250,3 +250,18 @@ def test_collator_requires_a_pair_label_and_builds_from_a_tokenizer():
         collator([{"input_ids": [CLS, 5, SEP, 6, SEP], "token_type_ids": [0, 0, 0, 1, 1]}])
     with pytest.raises(TypeError, match="MaskedLMCollator"):
         SentencePairCollator(mlm=None)
+
+
+@pytest.mark.parametrize(
+    ("documents", "message"),
+    [
+        ([["the cat sat", "on the mat"], ["a dog"]], r"documents\[0\]\[0\] is 'the cat sat'.*tokenize"),
+        (["the cat sat. on the mat.", "a dog."], r"documents\[0\]\[0\] is 't'"),
+        ([[[5, 6.5, 7]], [[8, 9]]], r"documents\[0\]\[0\]\[1\] is 6.5; expected integer token ids"),
+    ],
+)
+def test_text_instead_of_token_ids_is_refused_naming_where(documents, message):
+    with pytest.raises(TypeError, match=message):
+        build_sentence_pair_examples(
+            documents, task="nsp", max_length=32, cls_token_id=1, sep_token_id=2, seed=0
+        )
