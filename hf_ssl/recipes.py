@@ -295,6 +295,12 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         missing = [c for c in needed if c not in table.column_names]
         if missing:
             raise ValueError(f"{name} file lacks column(s) {missing}; it has {table.column_names}")
+        for row, label in enumerate(table[settings.label_column]):
+            if label is None or str(label).strip() == "":
+                path = settings.train_file if name == "train" else settings.eval_file
+                raise ValueError(
+                    f"{path}: row {row + 1} has an empty {settings.label_column!r} cell; every row needs a label"
+                )
     labels = sorted({str(x) for x in train[settings.label_column]})
     label2id = {label: i for i, label in enumerate(labels)}
     unknown = sorted({str(x) for x in dev[settings.label_column]} - set(labels))

@@ -133,3 +133,13 @@ def test_finetuning_for_no_epochs_is_refused_naming_the_value(tmp_path):
                 "0",
             ]
         )
+
+
+def test_an_empty_label_cell_is_refused_naming_file_and_row(tmp_path):
+    model_dir = tmp_path / "pretrained"
+    _checkpoint(model_dir)
+    train = tmp_path / "train.csv"
+    train.write_text("text,label\nhello there,a\nhow are you,\nfine thanks,b\n")
+    files = ["--train-file", str(train), "--eval-file", str(train)]
+    with pytest.raises(ValueError, match=r"train.csv: row 2 has an empty 'label' cell"):
+        main(["finetune", "--model-dir", str(model_dir), *files, "--output", str(tmp_path / "out")])
