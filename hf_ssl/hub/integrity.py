@@ -58,5 +58,23 @@ def verify_repo_checksums(
         )
     if result.checked_count == 0:
         raise CheckpointError(f"no file of {repo_id}@{result.revision} found under {result.verified_path}")
+    # A shard the local index needs but the copy lacks is not "never downloaded": loading would fail.
+    needed = _files_the_checkpoint_needs(Path(result.verified_path))
+    lost = sorted(needed & set(result.missing_paths or ()))
+    if lost:
+        raise CheckpointError(
+            f"{repo_id}@{result.revision}: {', '.join(lost)} missing under {result.verified_path}, "
+            "though the checkpoint's index lists them (an interrupted download? download again)"
+        )
     logger.info("%s@%s: %d file(s) match the Hub", repo_id, result.revision, result.checked_count)
     return result
+
+
+def _files_the_checkpoint_needs(root: Path) -> set[str]:
+    """Weight files a local copy's shard index names (empty when it has no index)."""
+    import json
+
+    index = root / "model.safetensors.index.json"
+    if not index.is_file():
+        return set()
+    return set(json.loads(index.read_text()).get("weight_map", {}).values())

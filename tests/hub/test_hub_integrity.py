@@ -152,3 +152,14 @@ def test_a_repo_without_weights_keeps_transformers_error_and_is_not_called_a_bro
     with pytest.raises(OSError, match="does not appear to have") as raised:
         AutoModel.from_pretrained("org/no-weights")
     assert not isinstance(raised.value, CheckpointError)
+
+
+def test_a_shard_missing_from_the_cache_fails_the_checksum_verification_naming_it(inline_hub):
+    _pushed("org/lost-shard", max_shard_size="20KB")
+    AutoModel.from_pretrained("org/lost-shard")
+    assert verify_repo_checksums("org/lost-shard").checked_count > 2
+    index = json.loads(Path(hf_hub_download("org/lost-shard", "model.safetensors.index.json")).read_text())
+    shard = sorted(set(index["weight_map"].values()))[0]
+    Path(hf_hub_download("org/lost-shard", shard)).unlink()  # the snapshot's link to the blob
+    with pytest.raises(CheckpointError, match=rf"{shard} missing under .*index lists them"):
+        verify_repo_checksums("org/lost-shard")
