@@ -13,6 +13,7 @@ each model package fills (`register_conversion`).
 
 from __future__ import annotations
 
+import logging
 import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +24,8 @@ from typing import Any
 
 import torch
 from transformers import PreTrainedConfig, PreTrainedModel
+
+logger = logging.getLogger(__name__)
 
 Merge = Callable[[list[torch.Tensor]], torch.Tensor]
 Split = Callable[[torch.Tensor], list[torch.Tensor]]
@@ -241,11 +244,16 @@ class LoadsTransformersCheckpoints:
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
-        """As PreTrainedModel.from_pretrained, plus `strict=True`: missing or unexpected weights
-        (which transformers only reports, re-initialising the missing ones) raise a CheckpointError
-        naming the keys."""
-        strict = bool(kwargs.pop("strict", False))
-        if not strict:
+        """As PreTrainedModel.from_pretrained, but weights that do not fit raise a CheckpointError
+        naming the keys, where transformers only reports them and re-initialises the missing ones.
+
+        `strict=None` (default): the core network (the family's bare model: embeddings, layers) must
+        load exactly; the head may change, the one legitimate mismatch (a pretraining checkpoint
+        loaded for classification), and one log line says what was dropped and initialised.
+        `strict=True`: every key must fit. `strict=False`: transformers' behaviour.
+        """
+        strict = kwargs.pop("strict", None)
+        if strict is False:
             return cls._from_pretrained_checked(pretrained_model_name_or_path, *args, **kwargs)
         wants_info = bool(kwargs.pop("output_loading_info", False))
         model, info = cls._from_pretrained_checked(
@@ -257,8 +265,20 @@ class LoadsTransformersCheckpoints:
         if problems:
             from .io import CheckpointError
 
-            details = "; ".join(f"{k.replace('_', ' ')}: {v[:10]}" for k, v in problems.items())
-            raise CheckpointError(f"{pretrained_model_name_or_path} does not fit {cls.__name__} ({details})")
+            core = problems if strict else _core_problems(model, problems)
+            if core:
+                details = "; ".join(f"{k.replace('_', ' ')}: {v[:10]}" for k, v in core.items())
+                raise CheckpointError(
+                    f"{pretrained_model_name_or_path} does not fit {cls.__name__} ({details}); "
+                    "pass strict=False to load it anyway"
+                )
+            logger.warning(
+                "%s: head swap into %s: dropped %s; initialised %s",
+                pretrained_model_name_or_path,
+                cls.__name__,
+                problems.get("unexpected_keys", []),
+                problems.get("missing_keys", []) + problems.get("mismatched_keys", []),
+            )
         return (model, info) if wants_info else model
 
     @classmethod
@@ -308,11 +328,37 @@ class LoadsTransformersCheckpoints:
                         f"{config_file} holds a {model_type!r} checkpoint; {cls.__name__} converts from "
                         f"{sorted(c.theirs.__name__ for c in _BY_OURS[cls])}"
                     )
-                return from_transformers(
-                    twins[0].from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
-                )
+                loaded: Any = twins[0].from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
+                if kwargs.get("output_loading_info"):  # (model, their loading report)
+                    return from_transformers(loaded[0]), loaded[1]
+                return from_transformers(loaded)
         with _naming_damaged_files(pretrained_model_name_or_path, kwargs):
             return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)  # type: ignore[misc]
+
+
+# Parts of a bare model that a pretraining checkpoint may lack and a task head brings: BERT's
+# pooler (an MLM checkpoint has none) and ELMo's task scalar mixes.
+_TASK_PARTS = frozenset({"pooler", "scalar_mixes"})
+
+
+def _core_problems(model: Any, problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The keys among `problems` that belong to the family's core network (its bare model's
+    submodules, pooler and scalar mixes aside), by loading-report kind."""
+    from transformers import AutoModel
+
+    try:
+        with torch.device("meta"):
+            bare = AutoModel.from_config(model.config)
+    except ValueError:  # a family without a bare model (TagLM): every key is its own
+        return problems
+    core_modules = {name for name, _ in bare.named_children()} - _TASK_PARTS
+    prefix = f"{model.base_model_prefix}."
+    core: dict[str, list[str]] = {}
+    for kind, keys in problems.items():
+        hits = [k for k in keys if k.removeprefix(prefix).split(".")[0] in core_modules]
+        if hits:
+            core[kind] = hits
+    return core
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import json
 
 import pytest
 import torch
+from transformers import AutoModel
 
 import hf_ssl
 from hf_ssl.io import CheckpointError
@@ -118,13 +119,79 @@ def test_missing_or_unexpected_keys_are_reported_and_an_error_when_strict(tmp_pa
     else:
         weights["bert.encoder.layers.1.ffn.extra.weight"] = torch.zeros(2)
     save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
-    _, info = hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, output_loading_info=True)
+    _, info = hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, output_loading_info=True, strict=False)
     key = "missing_keys" if change == "drop" else "unexpected_keys"
     assert any("layers.1.ffn" in k for k in info[key])
+    for strict in (None, True):  # a core weight: an error by default too
+        with pytest.raises(
+            CheckpointError,
+            match=rf"does not fit BertForMaskedLM \({key.replace('_', ' ')}: .*layers\.1\.ffn",
+        ):
+            hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, strict=strict)
+
+
+def _saved_bert(directory, **overrides):
+    sizes = {"vocab_size": 100, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4}
+    model = hf_ssl.BertForPreTraining(hf_ssl.BertConfig(**{**sizes, "intermediate_size": 64, **overrides}))
+    model.save_pretrained(directory)
+    return model
+
+
+def test_a_renamed_tensor_in_the_header_is_an_error_not_a_random_weight(tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    _saved_bert(tmp_path)
+    weights = load_file(tmp_path / "model.safetensors")
+    weights["bert.encoder.layers.0.self_attn.o_proj.weights"] = weights.pop(
+        "bert.encoder.layers.0.self_attn.o_proj.weight"
+    )
+    save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
     with pytest.raises(
-        CheckpointError, match=rf"does not fit BertForMaskedLM \({key.replace('_', ' ')}: .*layers\.1\.ffn"
+        CheckpointError,
+        match=r"missing keys: \['encoder.layers.0.self_attn.o_proj.weight'\]; unexpected keys: \['bert.encoder.layers.0.self_attn.o_proj.weights'",
     ):
-        hf_ssl.BertForMaskedLM.from_pretrained(tmp_path, strict=True)
+        AutoModel.from_pretrained(tmp_path)
+
+
+def test_an_edited_layer_count_is_an_error_not_a_random_layer(tmp_path):
+    import json
+
+    _saved_bert(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["num_hidden_layers"] = 3
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=r"missing keys: \['bert.encoder.layers.2"):
+        hf_ssl.BertForMaskedLM.from_pretrained(tmp_path)
+
+
+def test_another_familys_label_on_the_weights_is_an_error(tmp_path):
+    import json
+
+    _saved_bert(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    gpt = hf_ssl.GPTConfig(
+        vocab_size=100,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        bos_token_id=1,
+        eos_token_id=2,
+    ).to_dict()
+    (tmp_path / "config.json").write_text(json.dumps({**gpt, "architectures": config["architectures"]}))
+    with pytest.raises(CheckpointError, match="does not fit GPTModel"):
+        AutoModel.from_pretrained(tmp_path)
+
+
+def test_a_head_swap_loads_the_core_exactly_and_says_what_it_dropped_and_initialised(tmp_path, caplog):
+    import logging
+
+    pretrained = _saved_bert(tmp_path, num_labels=3)
+    with caplog.at_level(logging.WARNING, logger="hf_ssl.conversion"):
+        classifier = hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path)
+    for key, value in pretrained.bert.state_dict().items():
+        assert torch.equal(classifier.bert.state_dict()[key], value), key
+    line = [r.getMessage() for r in caplog.records if "head swap" in r.getMessage()]
+    assert len(line) == 1 and "dropped ['lm_head." in line[0] and "initialised ['classifier." in line[0]
 
 
 @pytest.mark.parametrize(
