@@ -9,22 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from transformers import (
-    AutoConfig,
-    AutoModel,
-    AutoModelForCausalLM,
-    AutoModelForMaskedLM,
-    AutoModelForMultipleChoice,
-    AutoModelForNextSentencePrediction,
-    AutoModelForPreTraining,
-    AutoModelForQuestionAnswering,
-    AutoModelForSeq2SeqLM,
-    AutoModelForSequenceClassification,
-    AutoModelForTextEncoding,
-    AutoModelForTokenClassification,
-    PreTrainedConfig,
-    PreTrainedModel,
-)
+from transformers import AutoConfig, PreTrainedConfig, PreTrainedModel
 
 from . import presets
 from .conversion import from_transformers, to_transformers
@@ -38,7 +23,6 @@ from .models.albert import (
     AlbertForTokenClassification,
     AlbertModel,
 )
-from .models.albert import convert_albert as _convert_albert  # noqa: F401
 from .models.bart import (
     BartConfig,
     BartForConditionalGeneration,
@@ -46,7 +30,6 @@ from .models.bart import (
     BartForSequenceClassification,
     BartModel,
 )
-from .models.bart import convert_bart as _convert_bart  # noqa: F401
 from .models.bert import (
     BertConfig,
     BertForMaskedLM,
@@ -58,7 +41,6 @@ from .models.bert import (
     BertForTokenClassification,
     BertModel,
 )
-from .models.bert import convert_bert as _convert_bert  # noqa: F401  (registers the weight maps)
 from .models.cbow import CBOWConfig, CBOWForPreTraining, CBOWModel
 from .models.electra import (
     ElectraConfig,
@@ -70,7 +52,6 @@ from .models.electra import (
     ElectraForTokenClassification,
     ElectraModel,
 )
-from .models.electra import convert_electra as _convert_electra  # noqa: F401
 from .models.elmo import (
     ElmoConfig,
     ElmoForPreTraining,
@@ -85,9 +66,9 @@ from .models.gpt import (
     GPTLMHeadModel,
     GPTModel,
 )
-from .models.gpt import convert_gpt as _convert_gpt  # noqa: F401
 from .models.mass import MassConfig, MassForConditionalGeneration, MassModel
 from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM, PrefixLMModel
+from .models.registry import FAMILIES
 from .models.roberta import (
     RobertaConfig,
     RobertaForMaskedLM,
@@ -97,9 +78,7 @@ from .models.roberta import (
     RobertaForTokenClassification,
     RobertaModel,
 )
-from .models.roberta import convert_roberta as _convert_roberta  # noqa: F401
 from .models.t5 import T5Config, T5EncoderModel, T5ForConditionalGeneration, T5Model
-from .models.t5 import convert_t5 as _convert_t5  # noqa: F401
 from .models.taglm import TagLMConfig, TagLMForTokenClassification
 from .objectives import (
     CausalLMCollator,
@@ -124,87 +103,9 @@ from .training import (
 
 __version__ = "0.1.0"
 
-# (config, {Auto class: model class}) for every architecture: the single place that registers them.
+# (config, {Auto class: model class}) for every architecture, as the family registry declares them.
 AUTO_CLASSES: dict[type[PreTrainedConfig], dict[Any, type[PreTrainedModel]]] = {
-    BertConfig: {
-        AutoModel: BertModel,
-        AutoModelForPreTraining: BertForPreTraining,
-        AutoModelForMaskedLM: BertForMaskedLM,
-        AutoModelForNextSentencePrediction: BertForNextSentencePrediction,
-        AutoModelForSequenceClassification: BertForSequenceClassification,
-        AutoModelForTokenClassification: BertForTokenClassification,
-        AutoModelForQuestionAnswering: BertForQuestionAnswering,
-        AutoModelForMultipleChoice: BertForMultipleChoice,
-    },
-    RobertaConfig: {
-        AutoModel: RobertaModel,
-        AutoModelForPreTraining: RobertaForMaskedLM,
-        AutoModelForMaskedLM: RobertaForMaskedLM,
-        AutoModelForSequenceClassification: RobertaForSequenceClassification,
-        AutoModelForTokenClassification: RobertaForTokenClassification,
-        AutoModelForQuestionAnswering: RobertaForQuestionAnswering,
-        AutoModelForMultipleChoice: RobertaForMultipleChoice,
-    },
-    AlbertConfig: {
-        AutoModel: AlbertModel,
-        AutoModelForPreTraining: AlbertForPreTraining,
-        AutoModelForMaskedLM: AlbertForMaskedLM,
-        AutoModelForSequenceClassification: AlbertForSequenceClassification,
-        AutoModelForTokenClassification: AlbertForTokenClassification,
-        AutoModelForQuestionAnswering: AlbertForQuestionAnswering,
-        AutoModelForMultipleChoice: AlbertForMultipleChoice,
-    },
-    ElectraConfig: {
-        AutoModel: ElectraModel,
-        AutoModelForPreTraining: ElectraForPreTraining,
-        AutoModelForMaskedLM: ElectraForMaskedLM,
-        AutoModelForSequenceClassification: ElectraForSequenceClassification,
-        AutoModelForTokenClassification: ElectraForTokenClassification,
-        AutoModelForQuestionAnswering: ElectraForQuestionAnswering,
-    },
-    BartConfig: {
-        AutoModel: BartModel,
-        AutoModelForPreTraining: BartForConditionalGeneration,
-        AutoModelForSeq2SeqLM: BartForConditionalGeneration,
-        AutoModelForSequenceClassification: BartForSequenceClassification,
-        AutoModelForQuestionAnswering: BartForQuestionAnswering,
-    },
-    MassConfig: {
-        AutoModel: MassModel,
-        AutoModelForPreTraining: MassForConditionalGeneration,
-        AutoModelForSeq2SeqLM: MassForConditionalGeneration,
-    },
-    PrefixLMConfig: {
-        AutoModel: PrefixLMModel,
-        AutoModelForPreTraining: PrefixLMForCausalLM,
-        AutoModelForCausalLM: PrefixLMForCausalLM,
-    },
-    ElmoConfig: {
-        AutoModel: ElmoModel,
-        AutoModelForPreTraining: ElmoForPreTraining,
-        AutoModelForTokenClassification: ElmoForTokenClassification,
-        AutoModelForSequenceClassification: ElmoForSequenceClassification,
-    },
-    CBOWConfig: {
-        AutoModel: CBOWModel,
-        AutoModelForPreTraining: CBOWForPreTraining,
-    },
-    GPTConfig: {
-        AutoModel: GPTModel,
-        AutoModelForPreTraining: GPTLMHeadModel,
-        AutoModelForCausalLM: GPTLMHeadModel,
-        AutoModelForSequenceClassification: GPTForSequenceClassification,
-        AutoModelForMultipleChoice: GPTForMultipleChoice,
-    },
-    T5Config: {
-        AutoModel: T5Model,
-        AutoModelForPreTraining: T5ForConditionalGeneration,
-        AutoModelForSeq2SeqLM: T5ForConditionalGeneration,
-        AutoModelForTextEncoding: T5EncoderModel,
-    },
-    TagLMConfig: {
-        AutoModelForTokenClassification: TagLMForTokenClassification,
-    },
+    spec.config_class: dict(spec.heads) for spec in FAMILIES.values()
 }
 
 

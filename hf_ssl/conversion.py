@@ -352,10 +352,16 @@ def _core_problems(model: Any, problems: dict[str, list[str]]) -> dict[str, list
     except ValueError:  # a family without a bare model (TagLM): every key is its own
         return problems
     core_modules = {name for name, _ in bare.named_children()} - _TASK_PARTS
+    # Weights of a core part the loaded class lacks are dropped on purpose: the decoder of a full
+    # T5 checkpoint loaded into T5EncoderModel.
+    present = {name for name, _ in model.named_children()} | {
+        name for name, _ in model.base_model.named_children()
+    }
     prefix = f"{model.base_model_prefix}."
     core: dict[str, list[str]] = {}
     for kind, keys in problems.items():
-        hits = [k for k in keys if k.removeprefix(prefix).split(".")[0] in core_modules]
+        wanted = core_modules if kind != "unexpected_keys" else core_modules & present
+        hits = [k for k in keys if k.removeprefix(prefix).split(".")[0] in wanted]
         if hits:
             core[kind] = hits
     return core

@@ -27,19 +27,12 @@ tokenizer); `get_config(name)` adds the published vocabulary and builds the fami
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from transformers import PreTrainedConfig
 
-from .models.albert import AlbertConfig
-from .models.bart import BartConfig
-from .models.bert import BertConfig
-from .models.electra import ElectraConfig
-from .models.gpt import GPTConfig
-from .models.mass import MassConfig
-from .models.prefix_lm import PrefixLMConfig
-from .models.roberta import RobertaConfig
-from .models.t5 import T5Config
+from .models.registry import FAMILIES
 
 
 def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
@@ -140,22 +133,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     "switch-base-128": _switch(128),
 }
 
-# The family's config class and its published vocabulary, by preset name.
-_FAMILIES: dict[str, tuple[type[PreTrainedConfig], dict[str, Any]]] = {
-    "bert": (BertConfig, {"vocab_size": 30522}),
-    "roberta": (RobertaConfig, {"vocab_size": 50265}),
-    "albert": (AlbertConfig, {"vocab_size": 30000}),
-    "electra": (ElectraConfig, {"vocab_size": 30522}),
-    "gpt": (GPTConfig, {"vocab_size": 40478, "bos_token_id": None, "eos_token_id": None}),
-    "gpt2": (GPTConfig, {"vocab_size": 50257}),
-    "megatron": (GPTConfig, {"vocab_size": 51200, "bos_token_id": None, "eos_token_id": None}),
-    "turing": (GPTConfig, {"vocab_size": 50257}),
-    "gpt3": (GPTConfig, {"vocab_size": 50257}),
-    "bart": (BartConfig, {"vocab_size": 50265}),
-    "mass": (MassConfig, {"vocab_size": 30522}),
-    "prefix": (PrefixLMConfig, {"vocab_size": 50257}),
-    "t5": (T5Config, {"vocab_size": 32128}),
-    "switch": (T5Config, {"vocab_size": 32128}),
+# The family's config class and its published vocabulary, by the preset name's first word.
+_FAMILIES: dict[str, tuple[type[PreTrainedConfig], Mapping[str, Any]]] = {
+    prefix: (spec.config_class, vocabulary)
+    for spec in FAMILIES.values()
+    for prefix, vocabulary in spec.presets.items()
 }
 
 

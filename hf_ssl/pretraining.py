@@ -14,17 +14,17 @@ Each builder turns tokenised documents into the objective's examples and returns
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from transformers import default_data_collator
+from transformers import AutoModelForPreTraining, default_data_collator
 
-from .models.albert import AlbertConfig, AlbertForPreTraining
 from .models.bart import BartConfig, BartForConditionalGeneration
-from .models.bert import BertConfig, BertForPreTraining
 from .models.electra import ElectraConfig, ElectraForPreTraining
 from .models.gpt import GPTConfig, GPTLMHeadModel
 from .models.mass import MassConfig, MassForConditionalGeneration
 from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM
+from .models.registry import FAMILIES, PretrainingBuilder
 from .models.roberta import RobertaConfig, RobertaForMaskedLM
 from .models.t5 import T5Config, T5ForConditionalGeneration
 from .objectives import (
@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 # Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
 PAIR_TASKS: dict[str, Literal["nsp", "sop"]] = {"bert": "nsp", "albert": "sop"}
 PAIR_MODELS: dict[str, tuple[type, type]] = {
-    "bert": (BertConfig, BertForPreTraining),
-    "albert": (AlbertConfig, AlbertForPreTraining),
+    spec.cli_name: (spec.config_class, spec.heads[AutoModelForPreTraining])
+    for spec in FAMILIES.values()
+    if spec.pretraining == "pair"
 }
 MAX_DUPES = 10  # BERT's dupe_factor: distinct NSP passes over the corpus
 
@@ -273,15 +274,17 @@ def _build_prefix(
     return rows(train_docs), rows(eval_docs), model, *collators
 
 
-# How each family's pretraining data, model and collators are built.
-BUILDERS = {
-    "bert": _build_pair,
-    "albert": _build_pair,
-    "roberta": _build_mlm,
-    "electra": _build_mlm,
-    "gpt": _build_causal,
-    "bart": _build_denoising,
-    "mass": _build_denoising,
-    "t5": _build_denoising,
-    "prefix-lm": _build_prefix,
+# How each kind of pretraining data, model and collators is built; families name their kind.
+_BUILDERS_BY_KIND: dict[PretrainingBuilder, Callable[..., Built]] = {
+    "pair": _build_pair,
+    "mlm": _build_mlm,
+    "causal": _build_causal,
+    "denoising": _build_denoising,
+    "prefix": _build_prefix,
+}
+# The builder of every family `hf-ssl pretrain` trains, by its command-line name.
+BUILDERS: dict[str, Callable[..., Built]] = {
+    spec.cli_name: _BUILDERS_BY_KIND[spec.pretraining]
+    for spec in FAMILIES.values()
+    if spec.pretraining is not None
 }

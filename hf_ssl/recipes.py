@@ -41,6 +41,7 @@ from .hub.model_card import CARD_FILENAME, render_model_card
 from .io import atomic_directory, check_output_directory
 from .models.electra import ElectraForPreTraining
 from .models.gpt import GPTPreTrainedModel
+from .models.registry import FAMILIES, TokenizerTrainer
 from .objectives import (
     GPTTaskCollator,
 )
@@ -51,20 +52,22 @@ from .training import ComponentLossCallback
 
 logger = logging.getLogger(__name__)
 
-PRETRAINABLE = ("bert", "roberta", "albert", "electra", "gpt", "bart", "mass", "t5", "prefix-lm")
-# Tokenizer per family: WordPiece for BERT-style vocabularies (ALBERT's SentencePiece model cannot be
-# trained offline here; WordPiece stands in), byte-level BPE for RoBERTa and GPT.
+# Tokenizer trainers by the key a family names: WordPiece for BERT-style vocabularies (ALBERT's
+# SentencePiece model cannot be trained offline here; WordPiece stands in), byte-level BPE for RoBERTa
+# and BART, GPT-2's BPE for GPT and the prefix LM, a SentencePiece unigram for T5.
 # Each trainer takes (texts, vocab_size=..., model_max_length=...) and returns a transformers tokenizer.
-TOKENIZERS: dict[str, Callable[..., Any]] = {
-    "bert": train_wordpiece_tokenizer,
-    "albert": train_wordpiece_tokenizer,
-    "electra": train_wordpiece_tokenizer,
-    "roberta": train_byte_level_bpe_tokenizer,
-    "gpt": train_gpt2_tokenizer,
-    "bart": train_byte_level_bpe_tokenizer,
-    "mass": train_wordpiece_tokenizer,
+_TOKENIZER_TRAINERS: dict[TokenizerTrainer, Callable[..., Any]] = {
+    "wordpiece": train_wordpiece_tokenizer,
+    "byte_level_bpe": train_byte_level_bpe_tokenizer,
+    "gpt2": train_gpt2_tokenizer,
     "t5": train_t5_tokenizer,
-    "prefix-lm": train_gpt2_tokenizer,
+}
+# The families `hf-ssl pretrain` trains, by command-line name, and the tokenizer trainer of each.
+PRETRAINABLE = tuple(spec.cli_name for spec in FAMILIES.values() if spec.pretraining is not None)
+TOKENIZERS: dict[str, Callable[..., Any]] = {
+    spec.cli_name: _TOKENIZER_TRAINERS[spec.tokenizer]
+    for spec in FAMILIES.values()
+    if spec.tokenizer is not None
 }
 DEFAULT_CORPUS_NAME = "moby-dick"  # the card's dataset name for the embedded corpus
 

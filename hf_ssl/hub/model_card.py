@@ -25,6 +25,8 @@ from typing import Any, cast
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from ..models.registry import FAMILIES
+
 logger = logging.getLogger(__name__)
 
 MODEL_TYPE_PREFIX = "hf_ssl_"
@@ -40,20 +42,7 @@ DEFAULT_TRAINING_DATA = (
 DEFAULT_EVALUATION = "No evaluation was recorded with this checkpoint."
 
 # (Hub task id, what the pretraining task is) per family: the model-index entry's task.
-FAMILY_TASKS: dict[str, tuple[str, str]] = {
-    "bert": ("fill-mask", "Masked language modelling + next-sentence prediction"),
-    "roberta": ("fill-mask", "Masked language modelling"),
-    "albert": ("fill-mask", "Masked language modelling + sentence-order prediction"),
-    "electra": ("fill-mask", "Replaced token detection"),
-    "gpt": ("text-generation", "Causal language modelling"),
-    "prefix_lm": ("text-generation", "Prefix language modelling"),
-    "bart": ("text2text-generation", "Denoising autoencoding"),
-    "mass": ("text2text-generation", "Masked sequence-to-sequence pretraining"),
-    "t5": ("text2text-generation", "Span corruption"),
-    "elmo": ("feature-extraction", "Bidirectional language modelling"),
-    "cbow": ("feature-extraction", "Continuous bag-of-words"),
-    "taglm": ("token-classification", "Sequence tagging"),
-}
+FAMILY_TASKS: dict[str, tuple[str, str]] = {name: spec.hub_task for name, spec in FAMILIES.items()}
 # Readable names and Hub metric types for the metrics hf_ssl's recipes report.
 _METRIC_NAMES: dict[str, tuple[str, str]] = {
     "eval_loss": ("loss", "Held-out loss (nats per predicted token)"),
@@ -85,9 +74,15 @@ def available_templates() -> list[str]:
     return sorted(p.name.removesuffix(".md") for p in folder.iterdir() if p.name.endswith(".md"))
 
 
+def _template_name(family: str) -> str:
+    # A registered family names its template; any other family is looked up under its own name.
+    spec = FAMILIES.get(family)
+    return spec.card_template if spec is not None else family
+
+
 def template_text(family: str) -> str:
     """The raw template (front matter + body) of `family`."""
-    path = resources.files("hf_ssl") / _TEMPLATE_DIR / f"{family}.md"
+    path = resources.files("hf_ssl") / _TEMPLATE_DIR / f"{_template_name(family)}.md"
     if not path.is_file():
         raise ValueError(
             f"no model card template for family {family!r}; expected one of {available_templates()}"
@@ -220,7 +215,7 @@ def write_model_card(model: Any, directory: Path) -> None:
         family = family_of(config)
     except ValueError:
         return  # a subclass with its own model_type: there is no template to render
-    if family not in available_templates():
+    if _template_name(family) not in available_templates():
         logger.info("no model card template for family %r; README.md not written", family)
         return
     path = Path(directory) / CARD_FILENAME

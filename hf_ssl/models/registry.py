@@ -1,0 +1,47 @@
+"""The registry of model families: `FAMILIES` maps each family's name to the `FamilySpec` its folder declares.
+
+The Auto registration (`hf_ssl.AUTO_CLASSES`), the presets' config classes and vocabularies, the
+`hf-ssl pretrain` families, builders and tokenizers, the model cards' Hub tasks and templates all read
+this registry; tests/models/test_registry.py checks the lists kept elsewhere (card templates, bench
+shapes, tiny test configs) against it. Adding a family = its `models/<name>/` folder, whose
+`__init__.py` defines `FAMILY`, plus one line in `_FAMILY_MODULES`. FamilySpec itself lives in
+`spec.py`: the family packages import it, and this module imports them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .spec import FamilySpec, PretrainingBuilder, TokenizerTrainer
+
+# In this order the CLI lists the pretrainable families and hf_ssl registers the Auto classes.
+_FAMILY_MODULES: tuple[str, ...] = (
+    "bert",
+    "roberta",
+    "albert",
+    "electra",
+    "gpt",
+    "bart",
+    "mass",
+    "t5",
+    "prefix_lm",
+    "elmo",
+    "taglm",
+    "cbow",
+)
+
+
+def _load(module_name: str) -> FamilySpec:
+    package = f"{__package__}.{module_name}"
+    spec = import_module(package).FAMILY
+    if not isinstance(spec, FamilySpec) or spec.name != module_name:
+        raise TypeError(f"{package}.FAMILY must be a FamilySpec named {module_name!r}, got {spec!r}")
+    if spec.transformers_converter is not None:
+        import_module(f"{package}.{spec.transformers_converter}")  # registers the weight maps
+    return spec
+
+
+FAMILIES: dict[str, FamilySpec] = {name: _load(name) for name in _FAMILY_MODULES}
+
+
+__all__ = ["FAMILIES", "FamilySpec", "PretrainingBuilder", "TokenizerTrainer"]
