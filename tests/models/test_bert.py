@@ -17,6 +17,7 @@ from .tiny import TINY_CONFIGS, make_inputs, make_model
     [
         ("hidden_size", 30, "hidden_size=30 is not divisible by num_attention_heads=4"),
         ("num_hidden_layers", 0, "num_hidden_layers=0"),
+        ("num_hidden_layers", True, "num_hidden_layers=True; expected a positive integer"),
         ("vocab_size", -5, "vocab_size=-5"),
         ("hidden_act", "swishy", "hidden_act='swishy'"),
         ("hidden_dropout_prob", 1.5, "hidden_dropout_prob=1.5"),

@@ -33,7 +33,10 @@ def validate_transformer_fields(config: PreTrainedConfig, dropout_fields: tuple[
     a known activation, dropout probabilities in [0, 1)."""
     for name in SIZE_FIELDS:
         value = getattr(config, name)
-        require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
+        require(
+            isinstance(value, int) and not isinstance(value, bool) and value > 0,
+            f"{name}={value!r}; expected a positive integer",
+        )
     require(
         config.hidden_size % config.num_attention_heads == 0,
         f"hidden_size={config.hidden_size} is not divisible by num_attention_heads={config.num_attention_heads}",
