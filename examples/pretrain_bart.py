@@ -45,7 +45,7 @@ def main() -> None:
         forced_eos_token_id=tokenizer.eos_token_id,
     )
     model = hf_ssl.BartForConditionalGeneration(config)
-    # BART-large's noise (fairseq issue #1899): mask 0.3 of the words in Poisson spans, permute sentences.
+    # BART-large's noise (facebookresearch/fairseq#1899): mask 0.3 of the words in Poisson spans, permute sentences.
     collator = DenoisingCollator.from_tokenizer(
         tokenizer,
         mask_ratio=0.3,

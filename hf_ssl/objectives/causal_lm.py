@@ -103,13 +103,13 @@ class CausalLMCollator:
         else:  # taken as given, so left-padded rows keep their padding on the left
             rows = [[1] * n if mask is None else mask for mask, n in zip(masks, sizes, strict=True)]
             attention_mask = pad_rows_numpy(rows, length, valid, 0, "attention_mask")  # (b, t)
-        bad = (attention_mask != 0) & (attention_mask != 1)  # (b, t)
-        if bad.any():
-            row, column = (int(i[0]) for i in np.nonzero(bad))
-            raise ValueError(
-                f"feature {row}: attention_mask[{column}] = {int(attention_mask[row, column])}; "
-                "expected 0 (padding) or 1 (a real token)"
-            )
+            bad = (attention_mask != 0) & (attention_mask != 1)  # (b, t)
+            if bad.any():
+                row, column = (int(i[0]) for i in np.nonzero(bad))
+                raise ValueError(
+                    f"feature {row}: attention_mask[{column}] = {int(attention_mask[row, column])}; "
+                    "expected 0 (padding) or 1 (a real token)"
+                )
         labels = np.where(attention_mask == 1, input_ids, IGNORE_INDEX)  # (b, t)
         return {
             "input_ids": torch.from_numpy(input_ids),

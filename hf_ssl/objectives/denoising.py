@@ -22,7 +22,7 @@ plus ``mask_random_ratio`` (``--mask-random``: a span's <mask> becomes a random 
 
 Defaults. fairseq's task defaults are a no-op (``mask=0, mask_random=0, insert=0, rotate=0.5,
 permute_sentences=0, poisson_lambda=3, mask_length=subword, replace_length=0``). The defaults here
-are BART-large's pretraining arguments (Mike Lewis in fairseq issue #1899: ``--mask 0.3
+are BART-large's pretraining arguments (Mike Lewis in facebookresearch/fairseq#1899: ``--mask 0.3
 --mask-random 0.1 --mask-length span-poisson --replace-length 1 --permute-sentences 1 --rotate 0
 --insert 0 --poisson-lambda 3.5``) except ``poisson_lambda=3.0``, the paper's value (§2.2);
 ``BART_LARGE_NOISE`` holds the released model's arguments exactly.
@@ -84,7 +84,7 @@ BART_LARGE_NOISE: dict[str, Any] = {
     "rotate_ratio": 0.0,
     "insert_ratio": 0.0,
 }
-"""fairseq arguments BART-large was pretrained with (fairseq issue #1899)."""
+"""fairseq arguments BART-large was pretrained with (facebookresearch/fairseq#1899)."""
 
 # fairseq truncates the Poisson pmf here (denoising_dataset.py, DenoisingDataset.__init__).
 _POISSON_MAX_K = 128
