@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .saving import WEIGHT_FILES, save_checkpoint
+from .saving import STAGING_PREFIX, save_checkpoint, staged_save
 
 _STAGING_PREFIX = ".hf-ssl-partial-"
 
@@ -28,7 +28,9 @@ def check_output_directory(path: str | os.PathLike[str], *, overwrite: bool = Fa
     if target.exists() and not target.is_dir():
         raise FileExistsError(f"output {str(path)!r} is a file; expected a directory")
     if target.is_dir() and not overwrite:
-        found = sorted(p.name for p in target.iterdir() if not p.name.startswith(_STAGING_PREFIX))
+        found = sorted(
+            p.name for p in target.iterdir() if not p.name.startswith((_STAGING_PREFIX, STAGING_PREFIX))
+        )
         if found:
             shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
             raise FileExistsError(
@@ -42,46 +44,24 @@ def check_output_directory(path: str | os.PathLike[str], *, overwrite: bool = Fa
 def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a staging directory; on success its files move into `path`, on error it is removed.
 
-    A new or empty `path` receives the staged directory in one rename. An existing one (only with
-    `overwrite=True`) receives each staged file in place of its namesake, config.json last so the
-    directory does not load as a checkpoint until its weights are in; weight files of an older
-    checkpoint that this run does not rewrite are removed with its config, and nothing else is.
-    The staging directory lives inside `path` when it exists (one filesystem even through a
-    symlink, no write access to the parent needed), beside it otherwise.
+    A new or empty `path` receives the staged directory in one rename (made beside it). An existing
+    one (only with `overwrite=True`) is switched in one committed step by `hf_ssl.saving`: the run's
+    files replace their namesakes, an older checkpoint's weight files that the run does not rewrite
+    are removed with them, every other file stays, and at every instant the old or the new files
+    are there whole.
     """
     target = check_output_directory(path, overwrite=overwrite)
-    existed = target.is_dir()
-    if existed:
-        staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=target))
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{target.name}-", dir=target.parent))
+    if target.is_dir():
+        with staged_save(target, keep_existing=()) as staging:
+            yield staging
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{target.name}-", dir=target.parent))
     try:
         yield staging
-        if existed:
-            _move_into(staging, target)
-        else:
-            staging.rename(target)
+        staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _move_into(staging: Path, target: Path) -> None:
-    """Move every staged entry into `target`, merging directories; config.json last."""
-    written = {p.name for p in staging.iterdir()}
-    if "config.json" in written:
-        (target / "config.json").unlink(missing_ok=True)  # the old checkpoint stops loading first
-        for old in target.iterdir():
-            if old.is_file() and old.name.startswith(WEIGHT_FILES) and old.name not in written:
-                old.unlink()  # an older checkpoint's weights, which would shadow or mix with the new
-    for entry in sorted(staging.iterdir(), key=lambda p: p.name == "config.json"):
-        destination = target / entry.name
-        if entry.is_dir() and destination.is_dir():
-            _move_into(entry, destination)
-        elif destination.is_dir() and not destination.is_symlink():
-            raise FileExistsError(f"{destination} is a directory; this run writes a file of that name")
-        else:
-            entry.replace(destination)
 
 
 class CheckpointError(OSError):

@@ -64,7 +64,8 @@ def _fsync(path: Path) -> None:
 def recover(directory: Path) -> None:
     """Finish a committed save (roll its journal forward) and remove staging left by crashed saves.
 
-    The caller holds the exclusive lock.
+    The caller holds the exclusive lock. A staging directory still locked by a live writer (an
+    `hf_ssl.io.atomic_directory` run filling it) is left alone.
     """
     journal = directory / JOURNAL
     if journal.is_file():
@@ -73,70 +74,121 @@ def recover(directory: Path) -> None:
         journal.unlink()
         _fsync(directory)
     for leftover in directory.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        if leftover.is_dir() and not _held(leftover):
+            shutil.rmtree(leftover, ignore_errors=True)
+    for unfinished_journal in directory.glob(f"{JOURNAL}.*.tmp"):  # a save that died before its commit
+        unfinished_journal.unlink(missing_ok=True)
+
+
+def _held(directory: Path) -> bool:
+    """Whether a live process holds `directory`'s lock (a crashed one released it when it died)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)
+    return False
 
 
 def needs_recovery(directory: Path) -> bool:
-    return (directory / JOURNAL).is_file() or any(directory.glob(f"{STAGING_PREFIX}*"))
+    return (
+        (directory / JOURNAL).is_file()
+        or any(directory.glob(f"{JOURNAL}.*.tmp"))
+        or any(not _held(p) for p in directory.glob(f"{STAGING_PREFIX}*") if p.is_dir())
+    )
 
 
 def _apply(directory: Path, plan: dict) -> None:
-    """Moves first (in order), then deletions; each step is skipped once done."""
+    """Moves first (in order), then deletions; each step is skipped once done. Names are paths
+    relative to the directory (a checkpoint may hold sub-checkpoints, such as ELECTRA's
+    `discriminator/`)."""
     staging = directory / plan["staging"]
     for name in plan["moves"]:
         source = staging / name
         if source.exists():
+            (directory / name).parent.mkdir(parents=True, exist_ok=True)
             source.replace(directory / name)
     for name in plan["deletions"]:
         (directory / name).unlink(missing_ok=True)
 
 
 def _unique_shard_names(staging: Path, target: Path, token: str) -> None:
-    """Rename staged shards whose names the target already uses, and point the index at them."""
-    index_file = staging / SAFE_INDEX
-    if not index_file.is_file():
-        return
-    index = json.loads(index_file.read_text())
-    renamed = {}
-    for shard in sorted(set(index["weight_map"].values())):
-        if (target / shard).exists():
-            renamed[shard] = shard.replace("model-", f"model-{token}-", 1)
-            (staging / shard).rename(staging / renamed[shard])
-    if renamed:
-        index["weight_map"] = {key: renamed.get(file, file) for key, file in index["weight_map"].items()}
-        index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    """Rename staged shards whose names the target already uses, and point each index at them."""
+    for index_file in sorted(staging.rglob(SAFE_INDEX)):
+        folder = index_file.parent.relative_to(staging)
+        index = json.loads(index_file.read_text())
+        renamed = {}
+        for shard in sorted(set(index["weight_map"].values())):
+            if (target / folder / shard).exists():
+                renamed[shard] = shard.replace("model-", f"model-{token}-", 1)
+                (index_file.parent / shard).rename(index_file.parent / renamed[shard])
+        if renamed:
+            index["weight_map"] = {key: renamed.get(file, file) for key, file in index["weight_map"].items()}
+            index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
 
 
-def _plan(staging: Path, target: Path) -> dict:
-    """The journal: staged files to move in (shards, other files, the weights' entry point, config.json
-    last) and the old checkpoint's weight files to delete afterwards."""
-    staged = sorted(p.name for p in staging.iterdir())
-    entry_points = [name for name in (SAFE_INDEX, "model.safetensors") if name in staged]
-    shards = [n for n in staged if n.startswith(WEIGHT_FILES) and n not in entry_points]
-    others = [
-        n
-        for n in staged
-        if n not in shards
-        and n not in entry_points
-        and n != CONFIG
-        and not (n in KEPT_IF_PRESENT and (target / n).exists())
+def _plan(staging: Path, target: Path, keep_existing: tuple[str, ...]) -> dict:
+    """The journal: staged files to move in and the old checkpoint's weight files to delete afterwards.
+
+    Moves go shards first, then other files, then the weights' entry points, then config.json files,
+    the top-level one last: a directory loads as the new checkpoint only once its weights are in.
+    Deleted: in each folder that receives a config.json or weights, the old weight files not rewritten.
+    """
+    staged = sorted(p.relative_to(staging) for p in staging.rglob("*") if not p.is_dir())
+
+    def order(path: Path) -> tuple[int, bool, str]:
+        if path.name == CONFIG:
+            rank = 3
+        elif path.name in (SAFE_INDEX, "model.safetensors"):
+            rank = 2
+        elif path.name.startswith(WEIGHT_FILES):
+            rank = 0
+        else:
+            rank = 1
+        return rank, path.parent == Path("."), path.as_posix()
+
+    moves = [
+        path.as_posix()
+        for path in sorted(staged, key=order)
+        if not (path.as_posix() in keep_existing and (target / path).exists())
     ]
-    moves = shards + others + entry_points + ([CONFIG] if CONFIG in staged else [])
+    replaced_folders = {
+        path.parent for path in staged if path.name == CONFIG or path.name.startswith(WEIGHT_FILES)
+    }
+    staged_names = {path.as_posix() for path in staged}
     deletions = [
-        p.name
-        for p in sorted(target.iterdir())
-        if p.is_file() and p.name.startswith(WEIGHT_FILES) and p.name not in staged
+        (folder / p.name).as_posix()
+        for folder in sorted(replaced_folders)
+        if (target / folder).is_dir()
+        for p in sorted((target / folder).iterdir())
+        if p.is_file()
+        and p.name.startswith(WEIGHT_FILES)
+        and (folder / p.name).as_posix() not in staged_names
     ]
     return {"staging": staging.name, "moves": moves, "deletions": deletions}
 
 
-def save_checkpoint(directory: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
-    """Run `write(staging)`, then switch `directory` to what it wrote in one committed step."""
+@contextmanager
+def staged_save(
+    directory: str | os.PathLike[str], *, keep_existing: tuple[str, ...] = KEPT_IF_PRESENT
+) -> Iterator[Path]:
+    """Yield a staging directory inside `directory`; when the block ends without error, switch
+    `directory` to what was written there in one committed step (files of the same name replaced,
+    every other file kept). On error the staging directory is removed and `directory` is unchanged.
+
+    Files named in `keep_existing` are written only where absent. The directory is locked for the
+    whole block: write into the staging directory only, and load nothing from `directory` inside it.
+    """
     target = Path(directory)
     if target.is_file():
         from .io import CheckpointError
 
-        raise CheckpointError(f"{target} is a file; save_pretrained needs a directory")
+        raise CheckpointError(f"{target} is a file; a checkpoint is saved into a directory")
     target.mkdir(parents=True, exist_ok=True)
     with locked(target, exclusive=True):
         recover(target)
@@ -144,12 +196,12 @@ def save_checkpoint(directory: str | os.PathLike[str], write: Callable[[Path], N
         staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{token}-", dir=target))
         pending = target / f"{JOURNAL}.{token}.tmp"
         try:
-            write(staging)
+            yield staging
             _unique_shard_names(staging, target, token)
             for path in staging.rglob("*"):
                 if path.is_file():
                     _fsync(path)
-            plan = _plan(staging, target)
+            plan = _plan(staging, target, keep_existing)
             pending.write_text(json.dumps(plan))
             _fsync(pending)
             pending.replace(target / JOURNAL)  # the commit: from here on the save rolls forward
@@ -164,25 +216,38 @@ def save_checkpoint(directory: str | os.PathLike[str], write: Callable[[Path], N
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def save_checkpoint(directory: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+    """Run `write(staging)`, then switch `directory` to what it wrote in one committed step."""
+    with staged_save(directory) as staging:
+        write(staging)
+
+
 @contextmanager
 def reading(directory: Path) -> Iterator[None]:
     """Hold `directory` still while it loads: finish or clean up an earlier save first (when the
-    directory is writable), then keep saves out with a shared lock."""
-    if needs_recovery(directory):
+    directory is writable), then keep saves out with a shared lock.
+
+    A save into the parent directory also counts: it may carry a sub-checkpoint (ELECTRA's
+    `discriminator/`), whose files its journal moves.
+    """
+    parent = directory.parent
+    for folder, pending in ((parent, (parent / JOURNAL).is_file()), (directory, needs_recovery(directory))):
+        if not pending:
+            continue
         try:
-            with locked(directory, exclusive=True):
-                recover(directory)
+            with locked(folder, exclusive=True):
+                recover(folder)
         except OSError:
             pass  # read-only: nothing can be finished here
-        if (directory / JOURNAL).is_file():
+        if (folder / JOURNAL).is_file():
             from .io import CheckpointError
 
             raise CheckpointError(
-                f"{directory} holds a save that was interrupted after its commit ({JOURNAL}); load it "
+                f"{folder} holds a save that was interrupted after its commit ({JOURNAL}); load it "
                 "once from a writable location, where hf_ssl finishes the save"
             )
     with locked(directory, exclusive=False):
         yield
 
 
-__all__ = ["JOURNAL", "STAGING_PREFIX", "locked", "reading", "recover", "save_checkpoint"]
+__all__ = ["JOURNAL", "STAGING_PREFIX", "locked", "reading", "recover", "save_checkpoint", "staged_save"]

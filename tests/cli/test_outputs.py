@@ -143,3 +143,69 @@ def test_an_empty_label_cell_is_refused_naming_file_and_row(tmp_path):
     files = ["--train-file", str(train), "--eval-file", str(train)]
     with pytest.raises(ValueError, match=r"train.csv: row 2 has an empty 'label' cell"):
         main(["finetune", "--model-dir", str(model_dir), *files, "--output", str(tmp_path / "out")])
+
+
+def _bert(hidden_act: str, seed: int) -> hf_ssl.BertModel:
+    config = hf_ssl.BertConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        hidden_act=hidden_act,
+    )
+    torch.manual_seed(seed)
+    return hf_ssl.BertModel(config)
+
+
+def _is(loaded, hidden_act: str, seed: int) -> bool:
+    reference = _bert(hidden_act, seed).state_dict()
+    return loaded.config.hidden_act == hidden_act and all(
+        torch.equal(value, reference[key]) for key, value in loaded.state_dict().items()
+    )
+
+
+def test_an_overwrite_killed_at_any_file_operation_leaves_the_old_or_the_new_run_whole(tmp_path):
+    """`--overwrite` into a previous run's directory, with a sub-checkpoint (ELECTRA's layout): killed
+    at every file operation, both checkpoints load as the old run or both as the new one, and the
+    user's file stays."""
+    from tests.test_atomic_save import Killed, killed_at
+
+    old, new = ("gelu", 0), ("relu", 1)
+
+    def write_run(directory, run):
+        _bert(*run).save_pretrained(directory)
+        _bert(*run).save_pretrained(directory / "discriminator")
+        (directory / "metrics.json").write_text(json.dumps({"run": run[0]}))
+
+    def previous_run(directory):
+        write_run(directory, old)
+        (directory / "notes.txt").write_text("mine")
+
+    counter = [0]
+    previous_run(tmp_path / "rehearsal")
+    with killed_at(None, counter), atomic_directory(tmp_path / "rehearsal", overwrite=True) as staging:
+        write_run(staging, new)
+    operations = counter[0]
+    assert operations >= 10
+    outcomes = set()
+    for step in range(operations):
+        directory = tmp_path / f"kill-{step}"
+        previous_run(directory)
+        counter[0] = 0
+        with (
+            pytest.raises(Killed),
+            killed_at(step, counter),
+            atomic_directory(directory, overwrite=True) as staging,
+        ):
+            write_run(staging, new)
+        # The sub-checkpoint first: its load must finish the parent's interrupted switch too.
+        discriminator = hf_ssl.BertModel.from_pretrained(directory / "discriminator")
+        top = hf_ssl.BertModel.from_pretrained(directory)
+        run = json.loads((directory / "metrics.json").read_text())["run"]
+        outcome = next((r for r in (old, new) if _is(top, *r) and _is(discriminator, *r)), None)
+        assert outcome is not None and run == outcome[0], f"killed at operation {step} of {operations}"
+        assert (directory / "notes.txt").read_text() == "mine"
+        assert not [p.name for p in directory.iterdir() if p.name.startswith(".")]
+        outcomes.add(outcome)
+    assert outcomes == {old, new}  # the kills fell both before and after the commit
