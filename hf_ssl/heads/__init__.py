@@ -2,7 +2,13 @@
 
 from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead, num_classes
 from .lm import MaskedLMHead
-from .losses import check_label_shape, cross_entropy, sequence_classification_loss, span_loss
+from .losses import (
+    check_label_shape,
+    check_label_values,
+    cross_entropy,
+    sequence_classification_loss,
+    span_loss,
+)
 from .replaced_token import ReplacedTokenHead, gumbel_max_sample, replaced_token_loss
 
 __all__ = [
@@ -13,6 +19,7 @@ __all__ = [
     "ReplacedTokenHead",
     "SpanQAHead",
     "check_label_shape",
+    "check_label_values",
     "cross_entropy",
     "gumbel_max_sample",
     "num_classes",

@@ -37,9 +37,21 @@ def check_label_shape(
         )
 
 
+def check_label_values(labels: torch.Tensor, num_classes: int, name: str = "labels") -> None:
+    """Class ids in [0, num_classes), or IGNORE_INDEX: torch would fail with "Target out of bounds"."""
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise TypeError(f"{name} has dtype {labels.dtype}; expected class ids as integers (torch.long)")
+    bad = labels[(labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_classes))]
+    if bad.numel():
+        raise ValueError(
+            f"{name} contains {int(bad[0])}; expected class ids in [0, {num_classes}) or {IGNORE_INDEX} (ignored)"
+        )
+
+
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
     """Cross-entropy over logits (..., c) and labels (...), skipping IGNORE_INDEX, in fp32."""
     check_label_shape(labels, logits.shape[:-1])
+    check_label_values(labels, logits.shape[-1])
     logits = logits.reshape(-1, logits.shape[-1]).float()  # (n, c)
     labels = labels.reshape(-1).to(logits.device)  # (n,)
     total = F.cross_entropy(logits, labels, ignore_index=IGNORE_INDEX, reduction="sum")

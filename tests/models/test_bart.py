@@ -205,7 +205,7 @@ def test_bad_inputs_raise_naming_the_value():
         model(ids.masked_fill(ids == EOS, 120), attention_mask=mask, decoder_input_ids=decoder_ids)
     with pytest.raises(ValueError, match=r"attention_mask has shape \(3, 9\); expected \(3, 10\)"):
         model(ids, attention_mask=mask[:, :9], decoder_input_ids=decoder_ids)
-    with pytest.raises(ValueError, match="input length 70 exceeds max_position_embeddings=64"):
+    with pytest.raises(ValueError, match="sequence length 70 exceeds max_position_embeddings=64"):
         model(torch.full((1, 70), 5), decoder_input_ids=decoder_ids[:1])
 
 

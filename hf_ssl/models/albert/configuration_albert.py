@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..bert.configuration_bert import BertConfig, require
+from ..bert.configuration_bert import BertConfig
+from ..config_rules import require
 
 
 class AlbertConfig(BertConfig):

@@ -15,7 +15,7 @@ from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
 from ...compat import CACHE_NAMES
-from ..bert.configuration_bert import require
+from ..config_rules import refuse_misspelled_fields, require
 
 SIZE_FIELDS = (
     "vocab_size",
@@ -83,6 +83,7 @@ class BartConfig(PreTrainedConfig):
     tie_word_embeddings: bool = True
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         if self.id2label is None:
             # transformers' BART defaults to 3 labels (MNLI); keep it so converted heads fit.
             self.num_labels = kwargs.pop("num_labels", 3)

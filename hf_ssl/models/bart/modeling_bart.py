@@ -40,6 +40,7 @@ from ...heads import (
     FirstTokenClassifier,
     SpanQAHead,
     check_label_shape,
+    check_label_values,
     cross_entropy,
     num_classes,
     sequence_classification_loss,
@@ -49,7 +50,14 @@ from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
 from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
-from ..validation import check_sequence
+from ..validation import (
+    check_attention_mask,
+    check_length,
+    check_like,
+    check_position_ids,
+    check_sequence,
+    check_unused_inputs,
+)
 from .configuration_bart import BartConfig
 
 
@@ -114,13 +122,6 @@ def _stack(config: BartConfig, side: str) -> TransformerStack:
     )
 
 
-def _check_length(total: int, config: BartConfig, what: str) -> None:
-    if total > config.max_position_embeddings:
-        raise ValueError(
-            f"{what} length {total} exceeds max_position_embeddings={config.max_position_embeddings}"
-        )
-
-
 class BartEncoder(nn.Module):
     """Embeddings -> bidirectional post-LN stack: input_ids (b, s) -> last_hidden_state (b, s, D)."""
 
@@ -142,12 +143,13 @@ class BartEncoder(nn.Module):
         **kwargs: Any,
     ) -> BaseModelOutput:
         """position_ids (b, s) that restart inside a row mark packed documents: no attention across them."""
-        batch, length = check_sequence("input_ids", input_ids, inputs_embeds, self.config.vocab_size)
-        _check_length(length, self.config, "input")
-        if attention_mask is not None and tuple(attention_mask.shape) != (batch, length):
-            raise ValueError(
-                f"attention_mask has shape {tuple(attention_mask.shape)}; expected {(batch, length)}"
-            )
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
+        config = self.config
+        shape = check_sequence("input_ids", input_ids, inputs_embeds, config.vocab_size, width=config.d_model)
+        check_length(shape[1], config.max_position_embeddings)
+        check_like(shape, position_ids=position_ids)
+        check_position_ids(position_ids, config.max_position_embeddings)
+        check_attention_mask(attention_mask, shape)
         hidden = self.embeddings(
             input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds
         )  # (b, s, D)
@@ -191,24 +193,25 @@ class BartDecoder(nn.Module):
         Packed rows: with `encoder_position_ids` (b, s) given, both sides' position ids number their
         documents, and decoder document k attends only to itself and to encoder document k.
         """
-        batch, length = check_sequence("decoder_input_ids", input_ids, inputs_embeds, self.config.vocab_size)
+        config = self.config
+        batch, length = check_sequence(
+            "decoder_input_ids", input_ids, inputs_embeds, config.vocab_size, width=config.d_model
+        )
         if use_cache and past_key_values is None:
             past_key_values = EncoderDecoderCache(
                 DynamicCache(config=self.config), DynamicCache(config=self.config)
             )
         past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
         if position_ids is None:
-            _check_length(past_length + length, self.config, "decoder")
-        elif int(position_ids.max()) >= self.config.max_position_embeddings:
-            raise ValueError(
-                f"decoder_position_ids contains {int(position_ids.max())}; expected positions below "
-                f"max_position_embeddings={self.config.max_position_embeddings}"
-            )
-        if attention_mask is not None and tuple(attention_mask.shape) != (batch, past_length + length):
-            raise ValueError(
-                f"decoder_attention_mask has shape {tuple(attention_mask.shape)}; expected "
-                f"{(batch, past_length + length)} (cached plus new tokens)"
-            )
+            check_length(length, config.max_position_embeddings, cached=past_length)
+        check_like((batch, length), decoder_position_ids=position_ids)
+        check_position_ids(position_ids, config.max_position_embeddings, "decoder_position_ids")
+        check_attention_mask(
+            attention_mask,
+            (batch, past_length + length),
+            "decoder_attention_mask",
+            note=" (cached plus new tokens)",
+        )
         hidden = self.embeddings(
             input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds, past_length=past_length
         )  # (b, t, D)
@@ -321,6 +324,7 @@ class BartModel(BartPreTrainedModel):
         cross_attention_mask (b, s): which encoder positions the decoder may read (default: the
         attention_mask; MASS-unsupNMT also hides the encoder's [MASK] positions).
         """
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         config = self.config
         output_attentions = config.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = (
@@ -471,8 +475,10 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         **kwargs: Any,
     ) -> Seq2SeqLMOutput | tuple[Any, ...]:
         """labels (b, t): the target text, -100 where no prediction is wanted."""
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         if labels is not None:
             use_cache = False
+            check_label_values(labels, self.config.vocab_size)
             if decoder_input_ids is None and decoder_inputs_embeds is None:
                 decoder_input_ids = self.prepare_decoder_input_ids_from_labels(labels)
         out = self.model(
@@ -546,6 +552,7 @@ class BartForSequenceClassification(BartPreTrainedModel):
         **kwargs: Any,
     ) -> Seq2SeqSequenceClassifierOutput | tuple[Any, ...]:
         """input_ids (b, t) -> logits (b, c). Model arguments as BartModel's."""
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
         out = self.model(input_ids, attention_mask, return_dict=True, **model_args)
         sentence = last_eos_states(out.last_hidden_state, input_ids, self.config.eos_token_id)  # (b, D)
@@ -580,6 +587,7 @@ class BartForQuestionAnswering(BartPreTrainedModel):
         **kwargs: Any,
     ) -> Seq2SeqQuestionAnsweringModelOutput | tuple[Any, ...]:
         """input_ids (b, t) -> start_logits, end_logits (b, t)."""
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
         out = self.model(input_ids, attention_mask, return_dict=True, **model_args)
         start_logits, end_logits = self.qa_head(out.last_hidden_state)  # 2 x (b, t)

@@ -9,44 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from transformers import PreTrainedConfig
-from transformers.activations import ACT2FN
 
-
-def require(condition: bool, message: str) -> None:
-    """Raise ValueError(message) unless condition holds: config validation reads as a list of rules."""
-    if not condition:
-        raise ValueError(message)
-
-
-SIZE_FIELDS = (
-    "vocab_size",
-    "hidden_size",
-    "num_hidden_layers",
-    "num_attention_heads",
-    "intermediate_size",
-    "max_position_embeddings",
-)
-
-
-def validate_transformer_fields(config: PreTrainedConfig, dropout_fields: tuple[str, ...]) -> None:
-    """The rules every Transformer config here shares: positive sizes, heads dividing the width,
-    a known activation, dropout probabilities in [0, 1)."""
-    for name in SIZE_FIELDS:
-        value = getattr(config, name)
-        require(
-            isinstance(value, int) and not isinstance(value, bool) and value > 0,
-            f"{name}={value!r}; expected a positive integer",
-        )
-    require(
-        config.hidden_size % config.num_attention_heads == 0,
-        f"hidden_size={config.hidden_size} is not divisible by num_attention_heads={config.num_attention_heads}",
-    )
-    require(
-        config.hidden_act in ACT2FN, f"hidden_act={config.hidden_act!r}; expected one of {sorted(ACT2FN)}"
-    )
-    for name in dropout_fields:
-        value = getattr(config, name)
-        require(value is None or 0.0 <= value < 1.0, f"{name}={value}; expected a probability in [0, 1)")
+from ..config_rules import refuse_misspelled_fields, require, validate_transformer_fields
 
 
 class BertConfig(PreTrainedConfig):
@@ -93,6 +57,7 @@ class BertConfig(PreTrainedConfig):
     use_cache: bool = False
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         self.validate_sizes()
         super().__post_init__(**kwargs)
 

@@ -46,7 +46,14 @@ from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, bidir
 from ...layers.attention import MultiHeadAttention
 from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
-from ..validation import validate_input_ids
+from ..validation import (
+    check_attention_mask,
+    check_length,
+    check_like,
+    check_position_ids,
+    check_sequence,
+    check_token_type_ids,
+)
 from .configuration_bert import BertConfig
 
 
@@ -121,6 +128,13 @@ class BertModel(BertPreTrainedModel):
         self.pooler = Pooler(config.hidden_size) if add_pooling_layer else None
         self.post_init()
 
+    @property
+    def max_length(self) -> int:
+        """The longest input the position table covers: RoBERTa's positions start after padding_idx."""
+        padding = self.config.pad_token_id
+        offset = padding + 1 if self.position_offset == "after_padding" and padding is not None else 0
+        return self.config.max_position_embeddings - offset
+
     def get_input_embeddings(self) -> nn.Embedding:
         return self.embeddings.word_embeddings
 
@@ -149,31 +163,20 @@ class BertModel(BertPreTrainedModel):
         order, and the last layer computes only those tokens (MLM training reads nothing else).
         No pooler output, hidden states or attentions in that mode (pool the [CLS] rows yourself).
         """
-        expected = tuple((input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
-        if only_at is not None and tuple(only_at.shape) != expected:
-            raise ValueError(f"only_at has shape {tuple(only_at.shape)}; expected {expected} like input_ids")
-        if (input_ids is None) == (inputs_embeds is None):
-            raise ValueError("give exactly one of input_ids or inputs_embeds")
-        validate_input_ids(input_ids, self.config.vocab_size)
-        shape = input_ids.shape if input_ids is not None else inputs_embeds.shape[:2]  # type: ignore[union-attr]
-        if len(shape) != 2:
-            raise ValueError(f"input_ids has shape {tuple(shape)}; expected (batch, length)")
-        if shape[1] > self.config.max_position_embeddings:
-            raise ValueError(
-                f"sequence length {shape[1]} exceeds max_position_embeddings="
-                f"{self.config.max_position_embeddings}"
-            )
-        for name, tensor in (
-            ("attention_mask", attention_mask),
-            ("token_type_ids", token_type_ids),
-            ("position_ids", position_ids),
-        ):
-            if tensor is not None and tuple(tensor.shape) != tuple(shape):
-                raise ValueError(
-                    f"{name} has shape {tuple(tensor.shape)}; expected {tuple(shape)} like input_ids"
-                )
-        if token_type_ids is not None and not self.segment_embeddings and bool(token_type_ids.any()):
-            raise ValueError(f"{type(self).__name__} has no segment embeddings; token_type_ids must be all 0")
+        config = self.config
+        shape = check_sequence(
+            "input_ids",
+            input_ids,
+            inputs_embeds,
+            config.vocab_size,
+            width=self.embeddings.word_embeddings.embedding_dim,
+        )
+        check_like(shape, only_at=only_at, token_type_ids=token_type_ids, position_ids=position_ids)
+        check_attention_mask(attention_mask, shape)
+        check_length(shape[1], self.max_length)
+        check_position_ids(position_ids, config.max_position_embeddings)
+        segments = config.type_vocab_size if self.segment_embeddings else 0
+        check_token_type_ids(token_type_ids, segments, type(self).__name__)
 
         output_attentions = self.config.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = (

@@ -12,7 +12,7 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from ..bert.configuration_bert import require
+from ..config_rules import refuse_misspelled_fields, require
 
 CBOW_LOSSES = ("negative_sampling", "softmax")
 """negative_sampling: word2vec's `-negative k` objective (Mikolov et al. 2013b eq. 4); softmax: the
@@ -41,6 +41,7 @@ class CBOWConfig(PreTrainedConfig):
     pad_token_id: int | None = 0
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         for name in ("vocab_size", "embedding_size", "window"):
             value = getattr(self, name)
             require(

@@ -32,7 +32,7 @@ from ...conversion import LoadsTransformersCheckpoints
 from ...heads import cross_entropy
 from ...io import AtomicSaveMixin
 from ...layers.embeddings import as_embedding
-from ..validation import validate_input_ids
+from ..validation import check_attention_mask, check_sequence, check_unused_inputs, validate_input_ids
 from .configuration_cbow import CBOWConfig
 
 
@@ -81,6 +81,7 @@ class CBOWModel(CBOWPreTrainedModel):
     ) -> BaseModelOutput | tuple[Any, ...]:
         """input_ids (b, t) -> last_hidden_state (b, t, E); the mask is accepted for API parity only:
         a static vector never looks at its neighbours, padded or not."""
+        check_unused_inputs(type(self).__name__, kwargs)
         if input_ids is None:
             raise ValueError("input_ids is required: CBOW looks words up, it has no inputs_embeds path")
         validate_input_ids(input_ids, self.config.vocab_size)
@@ -129,15 +130,17 @@ class CBOWForPreTraining(CBOWPreTrainedModel):
         """input_ids, attention_mask (b, c): context windows (mask 0 beyond a document edge or the
         sampled window); labels (b,): centre words (-100 skips a row); negative_ids (b, k): needed for
         the negative-sampling loss."""
-        if input_ids is None or input_ids.dim() != 2:
-            shape = None if input_ids is None else tuple(input_ids.shape)
-            raise ValueError(f"input_ids has shape {shape}; expected (batch, context) windows")
+        check_unused_inputs(type(self).__name__, kwargs)
+        if input_ids is None:
+            raise ValueError("input_ids (batch, context) windows are required")
+        check_attention_mask(
+            attention_mask,
+            check_sequence(
+                "input_ids", input_ids, None, self.config.vocab_size, layout="(batch, context) windows"
+            ),
+        )
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        if attention_mask.shape != input_ids.shape:
-            raise ValueError(
-                f"attention_mask has shape {tuple(attention_mask.shape)}; expected {tuple(input_ids.shape)}"
-            )
         vectors = self.cbow(input_ids, return_dict=True).last_hidden_state  # (b, c, E)
         weights = attention_mask.to(vectors.dtype).unsqueeze(-1)  # (b, c, 1)
         # word2vec.c: neu1 /= cw, the mean over the context words actually present.
@@ -173,8 +176,10 @@ class CBOWForPreTraining(CBOWPreTrainedModel):
                 "expected (batch,) and (batch, negatives)"
             )
         keep = labels.ne(IGNORE_INDEX)  # (b,)
+        if bool(keep.any()):
+            validate_input_ids(labels[keep], self.config.vocab_size, "labels")
+        validate_input_ids(negative_ids, self.config.vocab_size, "negative_ids")
         targets = torch.cat([labels.clamp(min=0).unsqueeze(1), negative_ids], dim=1)  # (b, 1 + k)
-        validate_input_ids(targets, self.config.vocab_size)
         logits = torch.einsum("be,bke->bk", context, self.output_vectors(targets))  # (b, 1 + k)
         signs = torch.ones_like(logits)
         signs[:, 1:] = -1

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..bert.configuration_bert import BertConfig, require
+from ..bert.configuration_bert import BertConfig
+from ..config_rules import require
 
 HEAD_SIZE = 64  # the reference sizes generator heads as hidden // 64
 

@@ -13,7 +13,7 @@ from typing import Any
 from transformers import PreTrainedConfig
 
 from ...layers.char_cnn import ACTIVATIONS, validate_filters
-from ..bert.configuration_bert import require
+from ..config_rules import refuse_misspelled_fields, require
 
 ORIGINAL_FILTERS = [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]]
 """The char CNN of every released ELMo: 7 widths, 2048 filters (bilm-tf train_elmo.py)."""
@@ -72,6 +72,7 @@ class ElmoConfig(PreTrainedConfig):
     tie_word_embeddings: bool = False
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         if self.filters is None:
             self.filters = [list(f) for f in ORIGINAL_FILTERS]
         self.filters = [list(f) for f in validate_filters(self.filters)]

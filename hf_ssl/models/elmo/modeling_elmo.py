@@ -46,6 +46,7 @@ from ...layers.highway import TRANSFORM_GATE_BIAS, Highway
 from ...layers.lstm import FORGET_GATE_BIAS, LSTMStack, ProjectedLSTM
 from ...layers.scalar_mix import ScalarMix
 from ...objectives.char_lm import sentence_boundary_char_ids
+from ..validation import check_attention_mask, check_integer_tensor, check_unused_inputs
 from .configuration_elmo import ElmoConfig
 
 LSTMStates = tuple[torch.Tensor, torch.Tensor]
@@ -221,6 +222,7 @@ def validate_char_inputs(
     """Check character ids (b, t, c) and a right-padded mask; return the mask (b, t) (derived if absent)."""
     if input_ids is None:
         raise ValueError("input_ids (character ids of shape (batch, words, characters)) is required")
+    check_integer_tensor("input_ids", input_ids, "character ids")
     if input_ids.numel() == 0:
         raise ValueError(f"input_ids is empty (shape {tuple(input_ids.shape)}); expected at least one word")
     if input_ids.dim() != 3 or input_ids.shape[-1] != config.max_characters_per_token:
@@ -234,10 +236,7 @@ def validate_char_inputs(
     if attention_mask is None:
         mask = (input_ids > 0).any(-1).long()  # (b, t): a padding word is all zeros
     else:
-        if tuple(attention_mask.shape) != tuple(input_ids.shape[:2]):
-            raise ValueError(
-                f"attention_mask has shape {tuple(attention_mask.shape)}; expected {tuple(input_ids.shape[:2])}"
-            )
+        check_attention_mask(attention_mask, (input_ids.shape[0], input_ids.shape[1]))
         mask = attention_mask.long()
     if bool((mask[:, 1:] > mask[:, :-1]).any()):
         raise ValueError("rows must be right-padded: a padding word is followed by a real word")
@@ -283,6 +282,7 @@ class ElmoModel(ElmoPreTrainedModel):
         **kwargs: Any,
     ) -> ElmoModelOutput | tuple[Any, ...]:
         """input_ids: character ids (b, t, c); attention_mask (b, t), derived from the ids if absent."""
+        check_unused_inputs(type(self).__name__, kwargs)
         layers, boundary_mask, mask, states = self.encode_with_boundaries(
             input_ids, attention_mask, lstm_states
         )
@@ -344,6 +344,7 @@ class ElmoForPreTraining(ElmoPreTrainedModel):
         return_dict: bool | None = None,
         **kwargs: Any,
     ) -> ElmoForPreTrainingOutput | tuple[Any, ...]:
+        check_unused_inputs(type(self).__name__, kwargs)
         layers, boundary_mask, _, _ = self.elmo.encode_with_boundaries(input_ids, attention_mask, lstm_states)
         top = self.dropout(layers[-1])  # (b, T, D)
         forward_states, backward_states = top.chunk(2, dim=-1)  # 2 x (b, T, P)
@@ -432,6 +433,7 @@ class ElmoForTokenClassification(_ElmoTaskModel):
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
     ) -> TokenClassifierOutput | tuple[Any, ...]:
+        check_unused_inputs(type(self).__name__, kwargs)
         representation, _, out = self._representation(input_ids, attention_mask)
         logits = self.classifier(representation)  # (b, t, num_labels)
         loss = None if labels is None else cross_entropy(logits, labels, num_items_in_batch)
@@ -461,6 +463,7 @@ class ElmoForSequenceClassification(_ElmoTaskModel):
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
     ) -> SequenceClassifierOutput | tuple[Any, ...]:
+        check_unused_inputs(type(self).__name__, kwargs)
         representation, mask, out = self._representation(input_ids, attention_mask)
         keep = mask.bool()[..., None]  # (b, t, 1)
         if self.config.classifier_pooling == "max":

@@ -11,7 +11,7 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from ..bert.configuration_bert import require, validate_transformer_fields
+from ..config_rules import refuse_misspelled_fields, require, validate_transformer_fields
 
 NORM_POSITIONS = ("post", "pre")
 
@@ -53,6 +53,7 @@ class GPTConfig(PreTrainedConfig):
     use_cache: bool = True
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         validate_transformer_fields(
             self, ("hidden_dropout_prob", "attention_probs_dropout_prob", "embedding_dropout_prob")
         )

@@ -36,7 +36,14 @@ from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causa
 from ...layers.embeddings import as_embedding
 from ...layers.feed_forward import FeedForward
 from ...layers.masks import sequence_ids_from_position_ids
-from ..validation import validate_input_ids
+from ..validation import (
+    check_attention_mask,
+    check_length,
+    check_like,
+    check_position_ids,
+    check_sequence,
+    check_unused_inputs,
+)
 from .configuration_gpt import GPTConfig
 
 
@@ -125,26 +132,19 @@ class GPTModel(GPTPreTrainedModel):
         prefix_lengths (b,): the first prefix_lengths[i] columns of row i attend to each other both
         ways (prefix LM, Raffel et al. 2020 §3.2.1); None is a plain causal decoder.
         """
-        if (input_ids is None) == (inputs_embeds is None):
-            raise ValueError("give exactly one of input_ids or inputs_embeds")
-        validate_input_ids(input_ids, self.config.vocab_size)
-        shape = input_ids.shape if input_ids is not None else inputs_embeds.shape[:2]  # type: ignore[union-attr]
-        if len(shape) != 2:
-            raise ValueError(f"input_ids has shape {tuple(shape)}; expected (batch, length)")
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
+        shape = check_sequence(
+            "input_ids", input_ids, inputs_embeds, self.config.vocab_size, width=self.config.hidden_size
+        )
+        check_like(shape, position_ids=position_ids)
+        check_position_ids(position_ids, self.config.max_position_embeddings)
         use_cache = (self.config.use_cache and not self.training) if use_cache is None else use_cache
         if use_cache and past_key_values is None:
             past_key_values = DynamicCache(config=self.config)
         past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
         total = past_length + shape[1]
-        if total > self.config.max_position_embeddings:
-            raise ValueError(
-                f"sequence length {total} exceeds max_position_embeddings={self.config.max_position_embeddings}"
-            )
-        if attention_mask is not None and tuple(attention_mask.shape) != (shape[0], total):
-            raise ValueError(
-                f"attention_mask has shape {tuple(attention_mask.shape)}; expected {(shape[0], total)} "
-                "(cached plus new tokens)"
-            )
+        check_length(shape[1], self.config.max_position_embeddings, cached=past_length)
+        check_attention_mask(attention_mask, (shape[0], total), note=" (cached plus new tokens)")
         output_attentions = self.config.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = (
             self.config.output_hidden_states if output_hidden_states is None else output_hidden_states
@@ -242,6 +242,7 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
 
         prefix_lengths (b,): a bidirectional prefix per row (see GPTModel; hf_ssl.PrefixLMForCausalLM).
         """
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         out = self.transformer(
             input_ids,
             prefix_lengths=prefix_lengths,
@@ -403,6 +404,7 @@ class GPTForSequenceClassification(_GPTWithTaskHead):
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
     ) -> GPTClassifierOutput | tuple[Any, ...]:
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         if input_ids is None or input_ids.dim() not in (2, 3):
             raise ValueError("input_ids must have shape (batch, length) or (batch, 2, length) for similarity")
         views = input_ids.shape[1] if input_ids.dim() == 3 else 1
@@ -447,6 +449,7 @@ class GPTForMultipleChoice(_GPTWithTaskHead):
         **kwargs: Any,
     ) -> GPTClassifierOutput | tuple[Any, ...]:
         """input_ids (b, c, t); labels (b,) the index of the right choice."""
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         if input_ids is None or input_ids.dim() != 3:
             raise ValueError("multiple choice expects input_ids of shape (batch, num_choices, length)")
         num_choices = input_ids.shape[1]

@@ -19,7 +19,7 @@ from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
 from ...compat import CACHE_NAMES
-from ..bert.configuration_bert import require
+from ..config_rules import refuse_misspelled_fields, require
 
 GATED_PREFIX = "gated-"
 
@@ -104,6 +104,7 @@ class T5Config(PreTrainedConfig):
     router_bias: bool = False
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         # The base applies aliases (hidden_size, num_hidden_layers, ...) first; defaults and checks follow.
         super().__post_init__(**kwargs)
         if self.num_decoder_layers is None:

@@ -31,7 +31,7 @@ from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput, Seq2
 from ...compat import accepts_cache, cache_field
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import check_label_shape, cross_entropy
+from ...heads import check_label_shape, check_label_values, cross_entropy
 from ...io import AtomicSaveMixin
 from ...layers import (
     FeedForward,
@@ -46,7 +46,7 @@ from ...layers import (
 )
 from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
-from ..validation import check_attention_mask, check_sequence
+from ..validation import check_attention_mask, check_integer_tensor, check_sequence, check_unused_inputs
 from .configuration_t5 import T5Config
 
 
@@ -135,8 +135,9 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
             # of size ~sqrt(d_model) then route near-deterministically from the first step.)
             init.normal_(module.router.classifier.weight, std=factor * (ROUTER_INIT_SCALE / d_model) ** 0.5)
 
-    def _shift_right(self, input_ids: torch.Tensor) -> torch.Tensor:
+    def _shift_right(self, input_ids: torch.Tensor, name: str = "labels") -> torch.Tensor:
         """Labels (b, t) -> decoder inputs (b, t): start token, then labels[:-1], -100 replaced by pad."""
+        check_integer_tensor(name, input_ids, "token ids")
         start, pad = self.config.decoder_start_token_id, self.config.pad_token_id
         if start is None or pad is None:
             raise ValueError(
@@ -239,8 +240,11 @@ class T5Stack(nn.Module):
         capacity over the whole batch, so there packed rows equal the padded path only while no
         expert overflows.)
         """
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         name = "decoder_input_ids" if self.is_decoder else "input_ids"
-        batch, query_length = check_sequence(name, input_ids, inputs_embeds, self.config.vocab_size)
+        batch, query_length = check_sequence(
+            name, input_ids, inputs_embeds, self.config.vocab_size, width=self.config.d_model
+        )
         if inputs_embeds is None:
             inputs_embeds = self.embed_tokens(input_ids)  # (b, t, D)
         self_cache = (
@@ -365,7 +369,7 @@ class _T5EncoderDecoder(T5PreTrainedModel):
                 )
             # No target given: decode the input itself shifted right, as BART does, so the bare model
             # and feature extraction run on input_ids alone (transformers' T5 raises here instead).
-            decoder_input_ids = self._shift_right(input_ids)  # (b, s)
+            decoder_input_ids = self._shift_right(input_ids, "input_ids")  # (b, s)
             if decoder_attention_mask is None and attention_mask is not None:
                 decoder_attention_mask = torch.cat(
                     [attention_mask.new_ones(attention_mask.shape[0], 1), attention_mask[:, :-1]], dim=1
@@ -424,6 +428,7 @@ class T5Model(_T5EncoderDecoder):
         decoder_position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqModelOutput | tuple[Any, ...]:
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         encoder, decoder = self._run(
             input_ids,
             attention_mask,
@@ -493,6 +498,9 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
         **kwargs: Any,
     ) -> T5Seq2SeqLMOutput | tuple[Any, ...]:
         """labels (b, t): target ids, -100 where ignored; without decoder inputs they are shifted right."""
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
+        if labels is not None:
+            check_label_values(labels, self.config.vocab_size)
         if labels is not None and decoder_input_ids is None and decoder_inputs_embeds is None:
             decoder_input_ids = self._shift_right(labels)
         encoder, decoder = self._run(
@@ -598,6 +606,7 @@ class T5EncoderModel(T5PreTrainedModel):
         return_dict: bool | None = None,
         **kwargs: Any,
     ) -> T5StackOutput | tuple[Any, ...]:
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
         output = self.encoder(
             input_ids,
             attention_mask,

@@ -19,7 +19,7 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from ..bert.configuration_bert import require
+from ..config_rules import refuse_misspelled_fields, require
 
 RNN_TYPES = ("gru", "lstm")
 TAGGING_SCHEMES = ("BIO", "IOBES")
@@ -67,6 +67,7 @@ class TagLMConfig(PreTrainedConfig):
     pad_token_id: int | None = 0
 
     def __post_init__(self, **kwargs: Any) -> None:
+        refuse_misspelled_fields(self, kwargs)
         for name in (
             "vocab_size",
             "max_word_chars",

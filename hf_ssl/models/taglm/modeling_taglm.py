@@ -40,7 +40,7 @@ from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
 from ...layers.embeddings import as_embedding
 from ...objectives.char_lm import word_to_char_ids
-from ..validation import validate_input_ids
+from ..validation import check_attention_mask, check_sequence, check_unused_inputs
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
 
 logger = logging.getLogger(__name__)
@@ -327,22 +327,18 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
     ) -> TagLMTokenClassifierOutput | tuple[Any, ...]:
         """input_ids, attention_mask (b, t), right-padded; labels (b, t) with -100 where untagged.
 
-        token_type_ids is accepted (tokenizers return it) and ignored: tagging reads one sentence.
+        token_type_ids is accepted all-zero (tokenizers return it): tagging reads one sentence.
         char_ids (b, t, c), optional: each token's characters (`encode_characters`), overriding the
         vocabulary table, so a word the tokenizer maps to [UNK] still gets its own character feature.
         """
-        if input_ids is None or input_ids.dim() != 2:
-            raise ValueError(
-                f"input_ids has shape {None if input_ids is None else tuple(input_ids.shape)}; expected (b, t)"
-            )
-        validate_input_ids(input_ids, self.config.vocab_size)
+        check_unused_inputs(type(self).__name__, {**kwargs, "token_type_ids": token_type_ids})
+        if input_ids is None:
+            raise ValueError("input_ids is required: TagLM looks words up, it has no inputs_embeds path")
+        shape = check_sequence("input_ids", input_ids, None, self.config.vocab_size)
+        check_attention_mask(attention_mask, shape)
         mask = (
             torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
         )
-        if mask.shape != input_ids.shape:
-            raise ValueError(
-                f"attention_mask has shape {tuple(mask.shape)}; expected {tuple(input_ids.shape)}"
-            )
         if bool((mask[:, 1:] & ~mask[:, :-1]).any()):
             raise ValueError("TagLM needs right padding (attention_mask rows: ones, then zeros)")
         if labels is not None and labels.shape != input_ids.shape:
