@@ -20,7 +20,16 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["Rows", "key_rows", "pad_rows_numpy", "row_lengths"]
+__all__ = [
+    "Rows",
+    "check_mask_values",
+    "empty_row_error",
+    "key_rows",
+    "mask_value_error",
+    "pad_rows_numpy",
+    "refuse_empty_rows",
+    "row_lengths",
+]
 
 # One key's rows: lists of ints or 1-D integer tensors (a batch may mix them).
 Rows = list[Any]
@@ -119,3 +128,31 @@ def pad_rows_numpy(
     padded = np.full((len(rows), length), pad_value, dtype=np.int64)  # (b, t)
     padded[valid] = flat
     return padded
+
+
+def empty_row_error(index: int) -> ValueError:
+    """Every collator treats a feature without tokens the same way: it is named, not turned into a row
+    of padding that trains on nothing (or a malformed sequence-to-sequence example)."""
+    return ValueError(
+        f"feature {index} has no tokens; drop empty examples before batching "
+        "(dataset.filter(lambda example: len(example['input_ids']) > 0))"
+    )
+
+
+def refuse_empty_rows(lengths: Sequence[int]) -> None:
+    if lengths and min(lengths) == 0:
+        raise empty_row_error(list(lengths).index(0))
+
+
+def mask_value_error(index: int, position: int, value: int, key: str = "attention_mask") -> ValueError:
+    return ValueError(
+        f"feature {index}: {key}[{position}] = {value}; expected 0 (padding) or 1 (a real token)"
+    )
+
+
+def check_mask_values(mask: np.ndarray, key: str = "attention_mask") -> None:
+    """A (b, t) mask of 0 (padding) and 1 (a real token): -1 or 2 would otherwise be read as a token."""
+    bad = (mask != 0) & (mask != 1)  # (b, t)
+    if bad.any():
+        row, column = (int(i[0]) for i in np.nonzero(bad))
+        raise mask_value_error(row, column, int(mask[row, column]), key)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._rows import pad_rows_numpy, row_lengths
+from hf_ssl.objectives._rows import empty_row_error, mask_value_error, pad_rows_numpy, row_lengths
 
 
 def check_int(name: str, value: Any, *, low: int = 0, high: int | None = None) -> int:
@@ -61,28 +61,34 @@ def as_id_list(row: Any, index: int, key: str = "input_ids") -> list[int]:
     return row
 
 
+def read_document(feature: Any, index: int) -> list[int]:
+    """One feature's ``input_ids`` (a dict, list or tensor), trimmed to its ``attention_mask`` of 0/1
+    (so left or right padding is dropped alike); a feature left with no tokens is refused."""
+    if isinstance(feature, dict):
+        if "input_ids" not in feature:
+            raise ValueError(f"feature {index} has no 'input_ids' (keys: {sorted(feature)})")
+        ids = as_id_list(feature["input_ids"], index)
+        mask = feature.get("attention_mask")
+        if mask is not None:
+            mask = as_id_list(mask, index, "attention_mask")
+            if len(mask) != len(ids):
+                raise ValueError(f"feature {index} has {len(mask)} attention_mask for {len(ids)} input_ids")
+            if not set(mask) <= {0, 1}:
+                position = next(i for i, value in enumerate(mask) if value not in (0, 1))
+                raise mask_value_error(index, position, mask[position])
+            ids = [token for token, keep in zip(ids, mask, strict=True) if keep]
+    else:
+        ids = as_id_list(feature, index)
+    if not ids:
+        raise empty_row_error(index)
+    return ids
+
+
 def read_documents(features: Any) -> list[list[int]]:
-    """``input_ids`` of each feature (dicts, lists or tensors), trimmed to its ``attention_mask``."""
+    """``read_document`` of every feature of a non-empty batch."""
     if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
         raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
-    documents = []
-    for index, feature in enumerate(features):
-        if isinstance(feature, dict):
-            if "input_ids" not in feature:
-                raise ValueError(f"feature {index} has no 'input_ids' (keys: {sorted(feature)})")
-            ids = as_id_list(feature["input_ids"], index)
-            mask = feature.get("attention_mask")
-            if mask is not None:
-                mask = as_id_list(mask, index, "attention_mask")
-                if len(mask) != len(ids):
-                    raise ValueError(
-                        f"feature {index} has {len(mask)} attention_mask for {len(ids)} input_ids"
-                    )
-                ids = [token for token, keep in zip(ids, mask, strict=True) if keep]
-        else:
-            ids = as_id_list(feature, index)
-        documents.append(ids)
-    return documents
+    return [read_document(feature, index) for index, feature in enumerate(features)]
 
 
 def round_up(length: int, multiple: int | None) -> int:

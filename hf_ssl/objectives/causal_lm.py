@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._rows import pad_rows_numpy
+from hf_ssl.objectives._rows import check_mask_values, empty_row_error, pad_rows_numpy
 
 __all__ = ["CausalLMCollator"]
 
@@ -83,7 +83,7 @@ class CausalLMCollator:
         masks: list[list[int] | None] = []
         for index, (feature, ids) in enumerate(zip(features, documents, strict=True)):
             if not ids:
-                raise ValueError(f"feature {index} has no tokens")
+                raise empty_row_error(index)
             mask = feature.get("attention_mask") if isinstance(feature, dict) else None
             values = None if mask is None else _ids({"input_ids": mask}, index)
             if values is not None and len(values) != len(ids):
@@ -103,13 +103,7 @@ class CausalLMCollator:
         else:  # taken as given, so left-padded rows keep their padding on the left
             rows = [[1] * n if mask is None else mask for mask, n in zip(masks, sizes, strict=True)]
             attention_mask = pad_rows_numpy(rows, length, valid, 0, "attention_mask")  # (b, t)
-            bad = (attention_mask != 0) & (attention_mask != 1)  # (b, t)
-            if bad.any():
-                row, column = (int(i[0]) for i in np.nonzero(bad))
-                raise ValueError(
-                    f"feature {row}: attention_mask[{column}] = {int(attention_mask[row, column])}; "
-                    "expected 0 (padding) or 1 (a real token)"
-                )
+            check_mask_values(attention_mask)
         labels = np.where(attention_mask == 1, input_ids, IGNORE_INDEX)  # (b, t)
         return {
             "input_ids": torch.from_numpy(input_ids),

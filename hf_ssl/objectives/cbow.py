@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-from hf_ssl.objectives._seq2seq import CollatorRNG
+from hf_ssl.objectives._seq2seq import CollatorRNG, read_document
 
 __all__ = [
     "CBOWCollator",
@@ -209,18 +209,12 @@ class CBOWCollator:
         return cls(**params)
 
     def _document(self, feature: Any, index: int) -> torch.Tensor:
-        """One document's ids, checked, with special tokens dropped (before any subsampling)."""
-        if isinstance(feature, dict):
-            if "input_ids" not in feature:
-                raise ValueError(f"feature {index} has keys {sorted(feature)}; expected 'input_ids'")
-            feature = feature["input_ids"]
-        if isinstance(feature, str | bytes):
+        """One document's ids (trimmed to its attention_mask), checked, with special tokens dropped
+        (before any subsampling)."""
+        text = feature.get("input_ids") if isinstance(feature, dict) else feature
+        if isinstance(text, str | bytes):
             raise TypeError(f"feature {index} is text; CBOWCollator takes token ids (tokenize first)")
-        ids = torch.as_tensor(
-            feature if isinstance(feature, torch.Tensor) else list(feature), dtype=torch.long
-        )
-        if ids.dim() != 1:
-            raise ValueError(f"feature {index} has shape {tuple(ids.shape)}; expected a 1-D list of ids")
+        ids = torch.tensor(read_document(feature, index), dtype=torch.long)  # (n,)
         if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.vocab_size):
             raise ValueError(f"feature {index} holds ids outside [0, vocab_size={self.vocab_size})")
         return ids[~self._special[ids]]

@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from hf_ssl.objectives._rows import Rows, key_rows, pad_rows_numpy, row_lengths
+from hf_ssl.objectives._rows import (
+    Rows,
+    check_mask_values,
+    key_rows,
+    pad_rows_numpy,
+    refuse_empty_rows,
+    row_lengths,
+)
 from hf_ssl.objectives._seq2seq import CollatorRNG
 from hf_ssl.objectives.noise import (
     bert_count_table,
@@ -293,6 +300,7 @@ class MaskedLMCollator:
         if self.whole_word_mask and "word_ids" not in rows:
             raise ValueError("whole_word_mask=True needs 'word_ids' in every feature (per-token word index)")
 
+        refuse_empty_rows(lengths)
         length = max(lengths)
         if self.pad_to_multiple_of is not None:
             length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
@@ -314,15 +322,16 @@ class MaskedLMCollator:
             attention_mask = pad_rows_numpy(
                 rows["attention_mask"], length, valid, 0, "attention_mask"
             )  # (b, t)
+            check_mask_values(attention_mask)
             real = (attention_mask != 0) & (input_ids != self.pad_token_id)
             candidates &= real
         else:
             real = input_ids != self.pad_token_id  # (b, t)
             attention_mask = real.astype(np.int64)
         if "special_tokens_mask" in rows:
-            candidates &= (
-                pad_rows_numpy(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask") == 0
-            )
+            special = pad_rows_numpy(rows["special_tokens_mask"], length, valid, 1, "special_tokens_mask")
+            check_mask_values(special, "special_tokens_mask")
+            candidates &= special == 0
 
         generator = self._rng.get(
             torch.from_numpy(input_ids) if self._rng.keyed else None

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._seq2seq import CollatorRNG, as_id_list, check_int, pad_rows, round_up
+from hf_ssl.objectives._seq2seq import CollatorRNG, as_id_list, check_int, pad_rows, read_document, round_up
 
 __all__ = ["PrefixLMCollator", "random_prefix_lengths"]
 
@@ -94,8 +94,7 @@ class PrefixLMCollator:
                 rows.append(prefix + target)
                 given.append(len(prefix))
             else:
-                ids = feature["input_ids"] if isinstance(feature, dict) else feature
-                row = as_id_list(ids, index)
+                row = read_document(feature, index)  # trimmed to its attention_mask
                 if len(row) < 2:
                     raise ValueError(
                         f"feature {index} has {len(row)} token(s); a random split needs >= 2 (prefix and target)"

@@ -327,8 +327,6 @@ class SpanCorruptionCollator:
         documents = read_documents(features)
         sentinels = set(self.sentinel_ids or ())
         for index, document in enumerate(documents):
-            if not document:
-                raise ValueError(f"feature {index} is an empty document")
             clash = sentinels.intersection(document)
             if clash:
                 raise ValueError(

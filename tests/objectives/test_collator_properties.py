@@ -19,7 +19,7 @@ from hf_ssl.objectives import (
 
 VOCAB = 40
 SPECIALS = (0, 1, 2, 3, 4)
-documents = st.lists(st.lists(st.integers(0, VOCAB - 1), max_size=12), min_size=1, max_size=5)
+documents = st.lists(st.lists(st.integers(0, VOCAB - 1), min_size=1, max_size=12), min_size=1, max_size=5)
 
 
 @given(documents, st.integers(1, 3), st.integers(0, 3))

@@ -343,7 +343,7 @@ def test_tokenizer_without_a_mask_token_is_refused():
     ("kwargs", "features", "message"),
     [
         ({}, [[BOS, 10, 11]], r"must be a document <s> \.\.\. </s>"),
-        ({}, [[]], r"must be a document <s> \.\.\. </s>"),
+        ({}, [[]], r"feature 0 has no tokens"),
         ({}, [[BOS, 10, 999, EOS]], "token id 999 outside"),
         ({"mask_ratio": 1.5}, None, r"mask_ratio must be a number in \[0, 1\]"),
         ({"rotate_ratio": -0.1}, None, r"rotate_ratio must be a number in \[0, 1\]"),

@@ -115,7 +115,7 @@ def test_pad_to_multiple_of_pads_both_sides_and_dict_features_are_accepted():
     ("kwargs", "features", "message"),
     [
         ({}, [[BOS]], "MASS needs >= 2"),
-        ({}, [[]], "MASS needs >= 2"),
+        ({}, [[]], "feature 0 has no tokens"),
         ({}, [[BOS, VOCAB, EOS]], f"token id {VOCAB} outside"),
         ({"mask_ratio": 1.0}, [[BOS, 10, 11, EOS]], r"must be in \[1, length - 1\]"),
         ({"mask_ratio": 0.1}, [[BOS, 10, EOS]], r"gets a span of 0"),

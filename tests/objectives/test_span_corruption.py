@@ -223,7 +223,7 @@ def test_tokenizer_sentinels_are_ordered_by_extra_id_number():
 @pytest.mark.parametrize(
     ("kwargs", "features", "message"),
     [
-        ({}, [[5, 6], []], "feature 1 is an empty document"),
+        ({}, [[5, 6], []], "feature 1 has no tokens"),
         ({}, [], "non-empty list"),
         ({"vocab_size": None}, None, "give vocab_size"),
         ({"sentinel_ids": [299, 298]}, None, "only 2 sentinel ids"),
