@@ -91,6 +91,6 @@ __all__ += [
 ]
 
 # Collator randomness: stream or keyed (resumable) noise, rank- and worker-aware.
-from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs  # noqa: E402
+from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs, set_collator_epoch  # noqa: E402
 
-__all__ += ["CollatorRNG", "batch_seed", "collator_rngs"]
+__all__ += ["CollatorRNG", "batch_seed", "collator_rngs", "set_collator_epoch"]

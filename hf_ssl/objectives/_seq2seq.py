@@ -132,9 +132,12 @@ class CollatorRNG:
     """A collator's own ``torch.Generator``: a stream by default, or keyed by the batch for exact resumes.
 
     Stream mode (the default) draws fresh noise on every call; the generator is reseeded once per
-    DataLoader worker from the worker's seed, because each worker holds a copy of the collator:
-    without a reseed every worker would replay the same noise, and every epoch would restart from the
-    same state. Under torchrun the process rank is mixed in too (rank 0 unchanged), or every DDP rank
+    DataLoader worker, because each worker holds a copy of the collator: without a reseed every worker
+    would replay the same noise. A seeded collator reseeds a worker from ``(seed, epoch, worker id)``,
+    so a run with workers reproduces from the collator's seed alone; non-persistent workers start
+    each epoch from the same state unless ``set_collator_epoch(collator, epoch)`` is called per epoch
+    (with shuffled data each example still meets new noise, as its batch and row change). An
+    unseeded collator reseeds from the DataLoader's per-worker seed, new every epoch. Under torchrun the process rank is mixed in too (rank 0 unchanged), or every DDP rank
     would mask the same positions of its own rows.
 
     A stream does not survive a Trainer resume: the resumed run builds a fresh collator, Trainer skips
@@ -188,7 +191,10 @@ class CollatorRNG:
         info = torch.utils.data.get_worker_info()
         if info is not None and info.seed != self._worker_seed:
             self._worker_seed = info.seed
-            mixed = info.seed if self.seed is None else self.seed * 1_000_003 + info.seed
+            # Seeded: a function of (seed, epoch, worker id) alone, so a run reproduces whatever torch's
+            # global seed or the DataLoader's generator (transformers' collators use seed + worker id).
+            # Unseeded: the DataLoader's per-worker seed, fresh every epoch.
+            mixed = info.seed if self.seed is None else batch_seed(self.seed, self.epoch, [[info.id]])
             self.generator.manual_seed(_mix_rank(mixed % (2**63), process_rank()))
         elif info is None and not self._rank_mixed:
             # Every DDP rank builds the same collator (same seed) and Trainer seeds every rank alike,
@@ -251,6 +257,13 @@ def batch_seed(seed: int, epoch: int, batch_key: torch.Tensor | Sequence[Sequenc
     digest.update(repr(shape).encode())
     digest.update(ids.numpy().tobytes())
     return int.from_bytes(digest.digest(), "little") % (2**63)
+
+
+def set_collator_epoch(collator: Any, epoch: int) -> None:
+    """Tell every CollatorRNG of `collator` the epoch (like a sampler's ``set_epoch``): seeded workers
+    and keyed mode then draw new noise each epoch. Call it before the epoch's DataLoader iterator."""
+    for rng in collator_rngs(collator):
+        rng.set_epoch(epoch)
 
 
 def collator_rngs(collator: Any) -> list[CollatorRNG]:

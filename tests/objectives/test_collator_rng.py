@@ -1,8 +1,8 @@
 """Collator noise under DataLoader workers and epochs: deterministic per worker, different across them.
 
-Issue 9, "Scale-out": two workers must not replay each other's masks, a seed must reproduce a run,
-and epoch 2 must not repeat epoch 1 (RoBERTa's dynamic masking). Checked for the default stream
-mode and for the keyed mode that Trainer resumes need (``CollatorRNG``).
+Two workers must not replay each other's masks, a seed must reproduce a run (whatever torch's global
+seed), and epoch 2 must not repeat epoch 1 (RoBERTa's dynamic masking). Checked for the default
+stream mode and for the keyed mode that Trainer resumes need (``CollatorRNG``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from hf_ssl.objectives import MaskedLMCollator, SpanCorruptionCollator
-from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs
+from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs, set_collator_epoch
 
 VOCAB, PAD, MASK = 100, 0, 1
 ROW = list(range(10, 40))  # every example identical: any difference between masks is the noise's
@@ -49,12 +49,25 @@ def test_two_workers_draw_different_masks_for_identical_batches():
     assert len({tuple(mask.flatten().tolist()) for mask in masks}) == len(masks)
 
 
-def test_the_same_seeds_give_the_same_masks_run_to_run_with_workers():
+def test_the_collator_seed_alone_reproduces_masks_with_workers():
+    """seed=5 with two workers: the same masks run to run, whatever torch's global seed or the
+    DataLoader's generator; another collator seed gives other masks."""
     data = [{"input_ids": ROW}] * NUM_EXAMPLES
-    first = _epoch_masks(_collator(), data, num_workers=2)
-    second = _epoch_masks(_collator(), data, num_workers=2)
+    torch.manual_seed(1)
+    first = _epoch_masks(_collator(), data, num_workers=2, loader_seed=0)
+    torch.manual_seed(2)
+    second = _epoch_masks(_collator(), data, num_workers=2, loader_seed=1)
     assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
-    other = _epoch_masks(_collator(), data, num_workers=2, loader_seed=1)
+    other_seed = MaskedLMCollator(vocab_size=VOCAB, mask_token_id=MASK, pad_token_id=PAD, seed=6)
+    other = _epoch_masks(other_seed, data, num_workers=2)
+    assert any(not torch.equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+def test_an_unseeded_collator_with_workers_follows_the_loader_seed():
+    unseeded = MaskedLMCollator(vocab_size=VOCAB, mask_token_id=MASK, pad_token_id=PAD)
+    data = [{"input_ids": ROW}] * NUM_EXAMPLES
+    first = _epoch_masks(unseeded, data, num_workers=2, loader_seed=0)
+    other = _epoch_masks(unseeded, data, num_workers=2, loader_seed=1)
     assert any(not torch.equal(a, b) for a, b in zip(first, other, strict=True))
 
 
@@ -64,8 +77,32 @@ def test_a_second_epoch_with_workers_draws_new_masks():
         data, batch_size=BATCH, collate_fn=collator, num_workers=2, generator=torch.Generator().manual_seed(0)
     )
     epoch_1 = [batch["labels"] != -100 for batch in loader]
+    set_collator_epoch(collator, 1)
     epoch_2 = [batch["labels"] != -100 for batch in loader]
     assert all(not torch.equal(a, b) for a, b in zip(epoch_1, epoch_2, strict=True))
+
+
+def test_shuffled_epochs_give_each_example_new_masks_without_set_epoch():
+    collator, data = _collator(), _distinct_rows()
+    loader = DataLoader(
+        data,
+        batch_size=BATCH,
+        collate_fn=collator,
+        num_workers=2,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+
+    def masks_by_example() -> dict[int, tuple]:
+        found = {}
+        for batch in loader:
+            for ids, labels in zip(batch["input_ids"], batch["labels"], strict=True):
+                first = int(labels[0]) if int(labels[0]) != -100 else int(ids[0])
+                found[first] = tuple((labels != -100).tolist())
+        return found
+
+    epoch_1, epoch_2 = masks_by_example(), masks_by_example()
+    assert sum(epoch_1[key] != epoch_2[key] for key in epoch_1) >= NUM_EXAMPLES // 2
 
 
 def test_keyed_masks_do_not_depend_on_workers_or_loader_seeds_but_on_seed_and_epoch():
