@@ -237,6 +237,9 @@ def _bench(args: argparse.Namespace) -> dict | list:
 def _save_untrained_twin(pretrained_dir: str, target: str) -> None:
     from transformers import AutoConfig, AutoModelForPreTraining, AutoTokenizer
 
+    from .models.registry import check_known_family
+
+    check_known_family(pretrained_dir)
     config = AutoConfig.from_pretrained(pretrained_dir)
     AutoModelForPreTraining.from_config(config).save_pretrained(target)
     AutoTokenizer.from_pretrained(pretrained_dir).save_pretrained(target)

@@ -287,15 +287,20 @@ class LoadsTransformersCheckpoints:
 
         directory = Path(str(pretrained_model_name_or_path))
         if not directory.is_dir():
+            if directory.is_symlink():  # not a Hub repository id either: the link leads nowhere
+                from .io import CheckpointError
+
+                raise CheckpointError(
+                    f"{directory} is a symbolic link that leads nowhere (a loop or a missing target)"
+                )
             return cls._load_checked(pretrained_model_name_or_path, *args, **kwargs)
         with reading(directory):  # one checkpoint version, even while another process saves
             return cls._load_checked(pretrained_model_name_or_path, *args, **kwargs)
 
     @classmethod
     def _load_checked(cls, pretrained_model_name_or_path: Any, *args: Any, **kwargs: Any) -> Any:
-        import json
 
-        from .io import check_checkpoint_files
+        from .io import check_checkpoint_files, read_config_json
 
         if kwargs.get("weights_only") is False:
             # With weights_only=False and no dtype in config.json, transformers unpickles a .bin file
@@ -309,14 +314,14 @@ class LoadsTransformersCheckpoints:
         config_file = Path(str(pretrained_model_name_or_path)) / "config.json"
         expected = getattr(getattr(cls, "config_class", None), "model_type", "")
         if config_file.is_file() and "config" not in kwargs:
-            found = json.loads(config_file.read_text()).get("model_type", "")
+            found = read_config_json(config_file).get("model_type", "")
             if found.startswith("hf_ssl_") and expected and found != expected:
                 raise ValueError(
                     f"{config_file} holds a {found!r} checkpoint; {cls.__name__} loads {expected!r} ones "
                     "(AutoModel* picks the right class)"
                 )
         if config_file.is_file() and cls in _BY_OURS:
-            model_type = json.loads(config_file.read_text()).get("model_type", "")
+            model_type = read_config_json(config_file).get("model_type", "")
             twins = [
                 c.theirs
                 for c in _BY_OURS[cls]
@@ -416,12 +421,12 @@ def convert_directory(
     """
     import contextlib
     import importlib
-    import json
     from pathlib import Path
 
     import transformers
 
-    from .io import atomic_directory, check_output_directory
+    from .io import atomic_directory, check_output_directory, read_config_json
+    from .models.registry import check_known_family
 
     if to not in ("hf_ssl", "transformers"):
         raise ValueError(f"to={to!r}; expected 'hf_ssl' or 'transformers'")
@@ -431,7 +436,8 @@ def convert_directory(
         raise FileNotFoundError(
             f"{config_file} does not exist: {source!r} is not a saved checkpoint directory"
         )
-    config = json.loads(config_file.read_text())
+    check_known_family(source)
+    config = read_config_json(config_file)
     architectures = config.get("architectures") or []
     if not architectures:
         raise ValueError(f"{config_file} names no architecture; save the model with save_pretrained first")

@@ -68,6 +68,23 @@ class CheckpointError(OSError):
     """A checkpoint file is missing, truncated or corrupted; the message names the file."""
 
 
+def read_config_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A checkpoint's config.json as a dict; a broken file raises a CheckpointError naming it."""
+    import json
+
+    try:
+        config = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise CheckpointError(
+            f"{path} is not valid JSON ({error}); re-save or re-download the checkpoint"
+        ) from error
+    if not isinstance(config, dict):
+        raise CheckpointError(
+            f"{path} holds a JSON {type(config).__name__}; expected an object of config fields"
+        )
+    return config
+
+
 def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: bool = True) -> None:
     """Verify that a local checkpoint's safetensors files are whole before transformers reads them.
 
@@ -84,9 +101,15 @@ def check_checkpoint_files(directory: str | os.PathLike[str], *, needs_config: b
     index = root / "model.safetensors.index.json"
     if index.is_file():
         try:
-            shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
+            weight_map = json.loads(index.read_text())["weight_map"]
+            if not isinstance(weight_map, dict):
+                raise TypeError(f"weight_map is a JSON {type(weight_map).__name__}, expected an object")
+            shards = sorted(set(weight_map.values()))
         except (ValueError, KeyError, TypeError) as error:
-            raise CheckpointError(f"{index}: not a valid shard index ({error})") from error
+            raise CheckpointError(
+                f"{index}: not a valid shard index ({type(error).__name__}: {error}); expected "
+                '{"weight_map": {tensor name: shard file}}'
+            ) from error
         for name in shards:
             if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
                 raise CheckpointError(

@@ -41,7 +41,7 @@ from .hub.model_card import CARD_FILENAME, render_model_card
 from .io import atomic_directory, check_output_directory
 from .models.electra import ElectraForPreTraining
 from .models.gpt import GPTPreTrainedModel
-from .models.registry import FAMILIES, TokenizerTrainer
+from .models.registry import FAMILIES, TokenizerTrainer, check_known_family
 from .objectives import (
     GPTTaskCollator,
 )
@@ -282,7 +282,32 @@ def _load_table(path: str) -> Any:
     if suffix not in kinds:
         raise ValueError(f"{path}: unsupported suffix {suffix!r}; expected one of {sorted(kinds)}")
     extra = {"delimiter": "\t"} if suffix == ".tsv" else {}
-    return load_dataset(kinds[suffix], data_files=path, split="train", **extra)
+    try:
+        table = load_dataset(kinds[suffix], data_files=path, split="train", **extra)
+    except Exception as error:  # datasets wraps the parser's error: name the file and the cause
+        raise ValueError(f"{path}: {_table_problem(error, suffix)}") from error
+    if any(column.startswith("__index_level_") for column in table.column_names):
+        header = [c for c in table.column_names if not c.startswith("__index_level_")]
+        raise ValueError(
+            f"{path}: some rows have more fields than the header {header}; quote text that holds the delimiter"
+        )
+    return table
+
+
+def _table_problem(error: BaseException, suffix: str) -> str:
+    """What went wrong reading a table, from the innermost cause of `datasets`' wrapped error."""
+    chain = [error]
+    while (chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 20:
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)  # type: ignore[arg-type]
+    cause = chain[-1]
+    if any(isinstance(e, UnicodeDecodeError) or "Invalid UTF8" in str(e) for e in chain):
+        return "not UTF-8 text; re-save the file as UTF-8"
+    message = str(cause) or str(error)
+    if "No columns to parse" in message:
+        return "the file is empty; expected a header line (e.g. text,label) and one row per example"
+    if "corresponds to no data" in message:
+        return "the file has no rows; expected one row per example under its header"
+    return f"not a readable {suffix.lstrip('.').upper()} file ({type(cause).__name__}: {message})"
 
 
 def finetune(settings: FinetuneSettings) -> dict[str, Any]:
@@ -310,6 +335,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"eval labels {unknown} never occur in the training file (labels: {labels})")
 
+    check_known_family(settings.model_dir)
     tokenizer = AutoTokenizer.from_pretrained(settings.model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(
         settings.model_dir, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
@@ -439,6 +465,7 @@ def evaluate_classifier(
     missing = [c for c in needed if c not in table.column_names]
     if missing:
         raise ValueError(f"{eval_file} lacks column(s) {missing}; it has {table.column_names}")
+    check_known_family(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir)
     label2id = {str(k): int(v) for k, v in (model.config.label2id or {}).items()}

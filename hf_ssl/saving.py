@@ -185,10 +185,15 @@ def staged_save(
     whole block: write into the staging directory only, and load nothing from `directory` inside it.
     """
     target = Path(directory)
-    if target.is_file():
+    if target.is_file() or (target.is_symlink() and not target.exists()):
         from .io import CheckpointError
 
-        raise CheckpointError(f"{target} is a file; a checkpoint is saved into a directory")
+        what = (
+            "a file"
+            if target.is_file()
+            else "a symbolic link that leads nowhere (a loop or a missing target)"
+        )
+        raise CheckpointError(f"{target} is {what}; a checkpoint is saved into a directory")
     target.mkdir(parents=True, exist_ok=True)
     with locked(target, exclusive=True):
         recover(target)

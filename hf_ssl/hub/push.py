@@ -27,6 +27,7 @@ def push_directory(
     from transformers import AutoConfig
 
     from ..io import CheckpointError, check_checkpoint_files
+    from ..models.registry import check_known_family
 
     root = Path(directory)
     if not (root / "config.json").is_file():
@@ -34,6 +35,7 @@ def push_directory(
             f"{root} holds no config.json: not a checkpoint directory written by save_pretrained"
         )
     check_checkpoint_files(root)
+    check_known_family(root)
     config = AutoConfig.from_pretrained(root)
     if not str(config.model_type).startswith("hf_ssl_"):
         raise ValueError(

@@ -17,6 +17,23 @@ def require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
+# A learned position table of more rows than this is a typo (1e12 would ask for terabytes at init).
+MAX_POSITIONS = 2**20
+
+
+def require_size(name: str, value: Any) -> None:
+    """A positive integer (not a bool); a position table no larger than MAX_POSITIONS rows."""
+    require(
+        isinstance(value, int) and not isinstance(value, bool) and value > 0,
+        f"{name}={value!r}; expected a positive integer",
+    )
+    if name == "max_position_embeddings":
+        require(
+            value <= MAX_POSITIONS,
+            f"{name}={value}; expected at most {MAX_POSITIONS} (a learned table's rows)",
+        )
+
+
 SIZE_FIELDS = (
     "vocab_size",
     "hidden_size",
@@ -31,11 +48,7 @@ def validate_transformer_fields(config: PreTrainedConfig, dropout_fields: tuple[
     """The rules every Transformer config here shares: positive sizes, heads dividing the width,
     a known activation, dropout probabilities in [0, 1)."""
     for name in SIZE_FIELDS:
-        value = getattr(config, name)
-        require(
-            isinstance(value, int) and not isinstance(value, bool) and value > 0,
-            f"{name}={value!r}; expected a positive integer",
-        )
+        require_size(name, getattr(config, name))
     require(
         config.hidden_size % config.num_attention_heads == 0,
         f"hidden_size={config.hidden_size} is not divisible by num_attention_heads={config.num_attention_heads}",

@@ -10,7 +10,9 @@ shapes, tiny test configs) against it. Adding a family = its `models/<name>/` fo
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
+from pathlib import Path
 
 from .spec import FamilySpec, PretrainingBuilder, TokenizerTrainer
 
@@ -44,4 +46,22 @@ def _load(module_name: str) -> FamilySpec:
 FAMILIES: dict[str, FamilySpec] = {name: _load(name) for name in _FAMILY_MODULES}
 
 
-__all__ = ["FAMILIES", "FamilySpec", "PretrainingBuilder", "TokenizerTrainer"]
+def check_known_family(directory: str | os.PathLike[str]) -> None:
+    """Refuse a checkpoint directory whose config.json names an hf_ssl model_type this installation
+    does not have (a newer release's family): transformers would fall back on the repository's
+    remote code and stop at its interactive "run custom code?" prompt."""
+    from ..io import read_config_json
+
+    config_file = Path(directory) / "config.json"
+    if not config_file.is_file():
+        return
+    model_type = str(read_config_json(config_file).get("model_type", ""))
+    known = sorted(spec.config_class.model_type for spec in FAMILIES.values())
+    if model_type.startswith("hf_ssl_") and model_type not in known:
+        raise ValueError(
+            f"{config_file} holds model_type {model_type!r}, which this hf_ssl does not have (it has "
+            f"{known}); upgrade hf_ssl, or load with trust_remote_code=True to run the repository's code"
+        )
+
+
+__all__ = ["FAMILIES", "FamilySpec", "PretrainingBuilder", "TokenizerTrainer", "check_known_family"]

@@ -15,7 +15,7 @@ from transformers import PreTrainedConfig
 from transformers.activations import ACT2FN
 
 from ...compat import CACHE_NAMES
-from ..config_rules import refuse_misspelled_fields, require
+from ..config_rules import refuse_misspelled_fields, require, require_size
 
 SIZE_FIELDS = (
     "vocab_size",
@@ -92,8 +92,7 @@ class BartConfig(PreTrainedConfig):
 
     def validate_sizes(self) -> None:
         for name in SIZE_FIELDS:
-            value = getattr(self, name)
-            require(isinstance(value, int) and value > 0, f"{name}={value!r}; expected a positive integer")
+            require_size(name, getattr(self, name))
         for side in ("encoder", "decoder"):
             heads = getattr(self, f"{side}_attention_heads")
             require(

@@ -137,13 +137,13 @@ class GPTModel(GPTPreTrainedModel):
             "input_ids", input_ids, inputs_embeds, self.config.vocab_size, width=self.config.hidden_size
         )
         check_like(shape, position_ids=position_ids)
-        check_position_ids(position_ids, self.config.max_position_embeddings)
         use_cache = (self.config.use_cache and not self.training) if use_cache is None else use_cache
         if use_cache and past_key_values is None:
             past_key_values = DynamicCache(config=self.config)
         past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
         total = past_length + shape[1]
         check_length(shape[1], self.config.max_position_embeddings, cached=past_length)
+        check_position_ids(position_ids, self.config.max_position_embeddings)
         check_attention_mask(attention_mask, (shape[0], total), note=" (cached plus new tokens)")
         output_attentions = self.config.output_attentions if output_attentions is None else output_attentions
         output_hidden_states = (
