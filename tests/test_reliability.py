@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +179,70 @@ def _crash_leftovers_cleaned(tmp: Path) -> None:
     (tmp / ".hf-ssl-save.json.deadbeef.tmp").write_text("{")
     hf_ssl.BertForMaskedLM.from_pretrained(tmp)
     assert not list(tmp.glob(".hf-ssl*"))
+
+
+def _save_under_a_read_only_parent(tmp: Path) -> None:
+    """Every file operation of a save stays inside the target (root ignores permissions, so a path
+    outside it is refused here instead)."""
+    from unittest import mock
+
+    target = tmp / "model"
+    _bert(target)
+
+    def inside_only(original):
+        def operation(*args, **kwargs):
+            for path in args[:2]:
+                if isinstance(path, str | os.PathLike) and "dir_fd" not in kwargs:
+                    resolved = Path(path).resolve()
+                    if resolved != target and target not in resolved.parents:
+                        raise PermissionError(f"read-only: {path}")
+            return original(*args, **kwargs)
+
+        return operation
+
+    with contextlib.ExitStack() as stack:
+        for name in ("mkdir", "rename", "replace", "unlink", "rmdir"):
+            stack.enter_context(mock.patch.object(os, name, inside_only(getattr(os, name))))
+        _bert(target, seed=1)
+    reference = _bert(seed=1).state_dict()
+    loaded = hf_ssl.BertForMaskedLM.from_pretrained(target).state_dict()
+    assert all(torch.equal(v, reference[k]) for k, v in loaded.items())
+
+
+def _load_while_another_saves(tmp: Path) -> None:
+    """Two versions that differ in config (activation) and weights; a load must get one of them whole,
+    never one's config.json with the other's weights (reading the weights is slowed to widen the gap)."""
+    import threading
+    import time
+    from unittest import mock
+
+    import transformers.modeling_utils as modeling_utils
+
+    models = [_bert(seed=0), _bert(seed=1, hidden_act="relu")]  # built first: loads use the global RNG
+    models[0].save_pretrained(tmp)
+    stop = threading.Event()
+
+    def keep_saving() -> None:
+        version = 1
+        while not stop.is_set():
+            models[version].save_pretrained(tmp)
+            version = 1 - version
+
+    def slowly(*args, _open=modeling_utils.safe_open, **kwargs):
+        time.sleep(0.02)
+        return _open(*args, **kwargs)
+
+    saver = threading.Thread(target=keep_saving)
+    with mock.patch.object(modeling_utils, "safe_open", slowly):
+        saver.start()
+        try:
+            for _ in range(12):
+                loaded = hf_ssl.BertForMaskedLM.from_pretrained(tmp)
+                version = models[loaded.config.hidden_act == "relu"].state_dict()
+                assert all(torch.equal(v, version[k]) for k, v in loaded.state_dict().items())
+        finally:
+            stop.set()
+            saver.join()
 
 
 # --- results that were silently wrong --------------------------------------------------------------
@@ -384,6 +449,8 @@ CASES = [
     Case("overwrite-killed-mid-switch", "loss", _killed_overwrite_leaves_a_whole_run),
     Case("save-through-symlink", "loss", _save_through_a_symlink),
     Case("crash-leftovers", "loss", _crash_leftovers_cleaned),
+    Case("save-under-read-only-parent", "loss", _save_under_a_read_only_parent),
+    Case("load-while-another-saves", "loss", _load_while_another_saves),
     # silent wrong results
     Case(
         "renamed-tensor", "silent", _rename_tensor_in_header, CheckpointError, "does not fit BertForMaskedLM"
