@@ -145,20 +145,9 @@ def test_an_empty_label_cell_is_refused_naming_file_and_row(tmp_path):
         main(["finetune", "--model-dir", str(model_dir), *files, "--output", str(tmp_path / "out")])
 
 
-def _bert(hidden_act: str, seed: int) -> hf_ssl.BertModel:
-    config = hf_ssl.BertConfig(
-        vocab_size=64,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        hidden_act=hidden_act,
-    )
-    torch.manual_seed(seed)
-    return hf_ssl.BertModel(config)
-
-
 def _is(loaded, hidden_act: str, seed: int) -> bool:
+    from tests.test_atomic_save import _model as _bert
+
     reference = _bert(hidden_act, seed).state_dict()
     return loaded.config.hidden_act == hidden_act and all(
         torch.equal(value, reference[key]) for key, value in loaded.state_dict().items()
@@ -170,6 +159,7 @@ def test_an_overwrite_killed_at_any_file_operation_leaves_the_old_or_the_new_run
     at every file operation, both checkpoints load as the old run or both as the new one, and the
     user's file stays."""
     from tests.test_atomic_save import Killed, killed_at
+    from tests.test_atomic_save import _model as _bert
 
     old, new = ("gelu", 0), ("relu", 1)
 
