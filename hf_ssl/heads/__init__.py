@@ -6,6 +6,7 @@ from .losses import (
     check_label_shape,
     check_label_values,
     cross_entropy,
+    select_labelled,
     sequence_classification_loss,
     span_loss,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "gumbel_max_sample",
     "num_classes",
     "replaced_token_loss",
+    "select_labelled",
     "sequence_classification_loss",
     "span_loss",
 ]

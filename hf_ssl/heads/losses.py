@@ -48,6 +48,18 @@ def check_label_values(labels: torch.Tensor, num_classes: int, name: str = "labe
         )
 
 
+def select_labelled(
+    hidden: torch.Tensor, labels: torch.Tensor, training: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """hidden (..., D) with one label per position (...): in training only the labelled positions,
+    (n, D) and (n,), so the vocabulary projection skips the rest; otherwise both unchanged."""
+    check_label_shape(labels, hidden.shape[:-1])
+    if not training:
+        return hidden, labels
+    selected = labels.ne(IGNORE_INDEX)  # (...)
+    return hidden[selected], labels[selected]
+
+
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
     """Cross-entropy over logits (..., c) and labels (...), skipping IGNORE_INDEX, in fp32."""
     check_label_shape(labels, logits.shape[:-1])

@@ -23,33 +23,31 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 from transformers import GenerationMixin, PreTrainedModel
-from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
+from transformers.cache_utils import Cache
 from transformers.modeling_outputs import (
     BaseModelOutput,
     BaseModelOutputWithPastAndCrossAttentions,
     Seq2SeqLMOutput,
-    Seq2SeqModelOutput,
     Seq2SeqQuestionAnsweringModelOutput,
     Seq2SeqSequenceClassifierOutput,
 )
 
-from ...compat import CACHE_NAMES, accepts_cache, cache_field, output_cache
-from ...constants import IGNORE_INDEX
+from ...compat import CACHE_NAMES, accepts_cache, cache_field
 from ...conversion import LoadsTransformersCheckpoints
 from ...heads import (
     FirstTokenClassifier,
     SpanQAHead,
-    check_label_shape,
     check_label_values,
     cross_entropy,
     num_classes,
+    select_labelled,
     sequence_classification_loss,
     span_loss,
 )
 from ...io import AtomicSaveMixin
-from ...layers import TokenEmbeddings, TransformerStack, bidirectional_mask, causal_mask
+from ...layers import TokenEmbeddings, TransformerStack
 from ...layers.embeddings import as_embedding
-from ...layers.masks import sequence_ids_from_position_ids
+from ..encoder_decoder import EncoderDecoderCore, decoder_masks, encoder_mask, seq2seq_fields, shift_right
 from ..validation import (
     check_attention_mask,
     check_length,
@@ -60,16 +58,8 @@ from ..validation import (
 )
 from .configuration_bart import BartConfig
 
-
-def shift_tokens_right(labels: torch.Tensor, pad_token_id: int, decoder_start_token_id: int) -> torch.Tensor:
-    """Teacher forcing: decoder inputs are the targets moved one step right behind the start token.
-
-    labels (b, t) -> (b, t); ignored positions (-100) become padding.
-    """
-    shifted = labels.new_empty(labels.shape)
-    shifted[:, 1:] = labels[:, :-1]
-    shifted[:, 0] = decoder_start_token_id
-    return shifted.masked_fill(shifted == -100, pad_token_id)
+# transformers' name for teacher forcing (models/bart/modeling_bart.py).
+shift_tokens_right = shift_right
 
 
 class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
@@ -153,8 +143,7 @@ class BartEncoder(nn.Module):
         hidden = self.embeddings(
             input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds
         )  # (b, s, D)
-        documents = None if position_ids is None else sequence_ids_from_position_ids(position_ids)  # (b, s)
-        mask = bidirectional_mask(self.config, hidden, attention_mask, sequence_ids=documents)
+        mask = encoder_mask(self.config, hidden, attention_mask, position_ids)
         hidden, all_hidden, attentions, _ = self.encoder(
             hidden,
             mask,
@@ -177,15 +166,15 @@ class BartDecoder(nn.Module):
     def forward(
         self,
         input_ids: torch.Tensor | None,
-        encoder_hidden_states: torch.Tensor,
         attention_mask: torch.Tensor | None = None,
-        encoder_attention_mask: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
+        *,
+        encoder_hidden_states: torch.Tensor,
+        encoder_attention_mask: torch.Tensor | None = None,
         past_key_values: Cache | None = None,
-        use_cache: bool = False,
         output_attentions: bool = False,
         output_hidden_states: bool = False,
+        position_ids: torch.Tensor | None = None,
         encoder_position_ids: torch.Tensor | None = None,
     ) -> BaseModelOutputWithPastAndCrossAttentions:
         """input_ids (b, t) -> last_hidden_state (b, t, D). attention_mask (b, cached + t).
@@ -197,10 +186,6 @@ class BartDecoder(nn.Module):
         batch, length = check_sequence(
             "decoder_input_ids", input_ids, inputs_embeds, config.vocab_size, width=config.d_model
         )
-        if use_cache and past_key_values is None:
-            past_key_values = EncoderDecoderCache(
-                DynamicCache(config=self.config), DynamicCache(config=self.config)
-            )
         past_length = past_key_values.get_seq_length() if past_key_values is not None else 0
         if position_ids is None:
             check_length(length, config.max_position_embeddings, cached=past_length)
@@ -215,29 +200,15 @@ class BartDecoder(nn.Module):
         hidden = self.embeddings(
             input_ids, position_ids=position_ids, inputs_embeds=inputs_embeds, past_length=past_length
         )  # (b, t, D)
-        self_cache = (
-            past_key_values.self_attention_cache
-            if isinstance(past_key_values, EncoderDecoderCache)
-            else past_key_values
-        )
-        documents = memory_documents = None
-        if encoder_position_ids is not None:
-            if position_ids is None:
-                raise ValueError(
-                    "packed rows need decoder_position_ids as well as the encoder's position_ids"
-                )
-            documents = sequence_ids_from_position_ids(position_ids)  # (b, t)
-            memory_documents = sequence_ids_from_position_ids(encoder_position_ids)  # (b, s)
-        self_mask = causal_mask(
-            self.config, hidden, attention_mask, past_key_values=self_cache, sequence_ids=documents
-        )
-        cross_mask = bidirectional_mask(
-            self.config,
+        self_mask, cross_mask = decoder_masks(
+            config,
             hidden,
+            attention_mask,
+            past_key_values,
+            encoder_hidden_states,
             encoder_attention_mask,
-            encoder_hidden_states=encoder_hidden_states,
-            sequence_ids=documents,
-            memory_sequence_ids=memory_documents,
+            position_ids,
+            encoder_position_ids,
         )
         hidden, all_hidden, attentions, cross_attentions = self.decoder(
             hidden,
@@ -251,7 +222,7 @@ class BartDecoder(nn.Module):
         )
         return BaseModelOutputWithPastAndCrossAttentions(
             last_hidden_state=hidden,
-            **cache_field(past_key_values if use_cache else None),
+            **cache_field(past_key_values),
             hidden_states=all_hidden,
             attentions=attentions,
             cross_attentions=cross_attentions,
@@ -263,7 +234,7 @@ def _kernel(config: BartConfig, output_attentions: bool) -> str:
     return "eager" if output_attentions else (config._attn_implementation or "sdpa")
 
 
-class BartModel(BartPreTrainedModel):
+class BartModel(EncoderDecoderCore, BartPreTrainedModel):
     """The bare encoder-decoder: returns the decoder's last hidden state (and the encoder's).
 
     Without decoder inputs, the decoder reads the input ids shifted right, as in pretraining (the
@@ -296,112 +267,9 @@ class BartModel(BartPreTrainedModel):
     def get_decoder(self) -> BartDecoder:
         return self.decoder
 
-    @accepts_cache
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        decoder_input_ids: torch.Tensor | None = None,
-        decoder_attention_mask: torch.Tensor | None = None,
-        decoder_position_ids: torch.Tensor | None = None,
-        encoder_outputs: BaseModelOutput | tuple[Any, ...] | None = None,
-        past_key_values: Cache | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        decoder_inputs_embeds: torch.Tensor | None = None,
-        use_cache: bool | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        cross_attention_mask: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> Seq2SeqModelOutput | tuple[Any, ...]:
-        """input_ids (b, s), decoder_input_ids (b, t) -> last_hidden_state (b, t, D).
 
-        Packed rows (`hf_ssl.objectives.pack_seq2seq_batch`): position_ids and decoder_position_ids
-        restarting inside a row keep every document pair to itself.
-
-        cross_attention_mask (b, s): which encoder positions the decoder may read (default: the
-        attention_mask; MASS-unsupNMT also hides the encoder's [MASK] positions).
-        """
-        check_unused_inputs(type(self).__name__, kwargs, positions=True)
-        config = self.config
-        output_attentions = config.output_attentions if output_attentions is None else output_attentions
-        output_hidden_states = (
-            config.output_hidden_states if output_hidden_states is None else output_hidden_states
-        )
-        use_cache = (config.use_cache and not self.training) if use_cache is None else use_cache
-        if decoder_input_ids is None and decoder_inputs_embeds is None:
-            if input_ids is None:
-                raise ValueError("give decoder_input_ids (or input_ids to shift right, as in pretraining)")
-            check_sequence("input_ids", input_ids, None, config.vocab_size)
-            if config.pad_token_id is None or config.decoder_start_token_id is None:
-                raise ValueError(
-                    "shifting input_ids right needs config.pad_token_id and config.decoder_start_token_id, "
-                    f"got {config.pad_token_id!r} and {config.decoder_start_token_id!r}"
-                )
-            decoder_input_ids = shift_tokens_right(
-                input_ids, config.pad_token_id, config.decoder_start_token_id
-            )
-        if encoder_outputs is None:
-            encoded = self.encoder(
-                input_ids,
-                attention_mask,
-                inputs_embeds,
-                output_attentions=output_attentions,
-                output_hidden_states=output_hidden_states,
-                position_ids=position_ids,
-            )
-        elif isinstance(encoder_outputs, BaseModelOutput):
-            encoded = encoder_outputs
-        else:  # a tuple: (last_hidden_state, hidden_states, attentions), trailing ones optional
-            encoded = BaseModelOutput(
-                last_hidden_state=encoder_outputs[0],
-                hidden_states=encoder_outputs[1] if len(encoder_outputs) > 1 else None,
-                attentions=encoder_outputs[2] if len(encoder_outputs) > 2 else None,
-            )
-        decoder_out = self.decoder(
-            decoder_input_ids,
-            encoded.last_hidden_state,
-            attention_mask=decoder_attention_mask,
-            encoder_attention_mask=attention_mask if cross_attention_mask is None else cross_attention_mask,
-            position_ids=decoder_position_ids,
-            inputs_embeds=decoder_inputs_embeds,
-            past_key_values=past_key_values,
-            use_cache=use_cache,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            encoder_position_ids=position_ids,
-        )
-        output = Seq2SeqModelOutput(
-            last_hidden_state=decoder_out.last_hidden_state,
-            **cache_field(output_cache(decoder_out)),
-            decoder_hidden_states=decoder_out.hidden_states,
-            decoder_attentions=decoder_out.attentions,
-            cross_attentions=decoder_out.cross_attentions,
-            encoder_last_hidden_state=encoded.last_hidden_state,
-            encoder_hidden_states=encoded.hidden_states,
-            encoder_attentions=encoded.attentions,
-        )
-        return output if (config.return_dict if return_dict is None else return_dict) else output.to_tuple()
-
-
-def _seq2seq_fields(out: Seq2SeqModelOutput) -> dict[str, Any]:
-    """The encoder/decoder side outputs every head passes through."""
-    return {
-        **cache_field(output_cache(out)),
-        "decoder_hidden_states": out.decoder_hidden_states,
-        "decoder_attentions": out.decoder_attentions,
-        "cross_attentions": out.cross_attentions,
-        "encoder_last_hidden_state": out.encoder_last_hidden_state,
-        "encoder_hidden_states": out.encoder_hidden_states,
-        "encoder_attentions": out.encoder_attentions,
-    }
-
-
+# What the task heads pass on to the encoder-decoder (their own arguments aside).
 _MODEL_ARGS = (
-    "input_ids",
-    "attention_mask",
     "decoder_input_ids",
     "decoder_attention_mask",
     "decoder_position_ids",
@@ -450,7 +318,7 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         self.lm_head = value
 
     def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
-        return shift_tokens_right(labels, self.config.pad_token_id, self.config.decoder_start_token_id)  # type: ignore[arg-type]
+        return self.model.shift_right(labels)
 
     @accepts_cache
     def forward(
@@ -481,34 +349,30 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
             check_label_values(labels, self.config.vocab_size)
             if decoder_input_ids is None and decoder_inputs_embeds is None:
                 decoder_input_ids = self.prepare_decoder_input_ids_from_labels(labels)
-        out = self.model(
-            input_ids,
-            attention_mask,
-            decoder_input_ids,
-            decoder_attention_mask,
-            decoder_position_ids,
-            encoder_outputs,
-            past_key_values,
-            inputs_embeds,
-            decoder_inputs_embeds,
-            use_cache,
-            output_attentions,
-            output_hidden_states,
-            return_dict=True,
-            cross_attention_mask=cross_attention_mask,
+        encoded, decoded = self.model.encode_decode(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=decoder_attention_mask,
+            encoder_outputs=encoder_outputs,
+            past_key_values=past_key_values,
+            inputs_embeds=inputs_embeds,
+            decoder_inputs_embeds=decoder_inputs_embeds,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
             position_ids=position_ids,
+            decoder_position_ids=decoder_position_ids,
+            cross_attention_mask=cross_attention_mask,
         )
-        hidden = out.last_hidden_state  # (b, t, D)
+        hidden = decoded.last_hidden_state  # (b, t, D)
         if labels is not None:
-            check_label_shape(labels, hidden.shape[:-1])
-        if labels is not None and self.training:
             # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
             # projection, the largest matmul of a small model's step.
-            selected = labels.ne(IGNORE_INDEX)  # (b, t)
-            hidden, labels = hidden[selected], labels[selected]  # (n, D), (n,)
+            hidden, labels = select_labelled(hidden, labels, self.training)  # (n, D), (n,) in training
         logits = self.lm_head(hidden) + self.final_logits_bias[0]  # (b, t, V), or (n, V) in training
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
-        output = Seq2SeqLMOutput(loss=loss, logits=logits, **_seq2seq_fields(out))
+        output = Seq2SeqLMOutput(loss=loss, logits=logits, **seq2seq_fields(encoded, decoded))
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
         )
@@ -554,15 +418,17 @@ class BartForSequenceClassification(BartPreTrainedModel):
         """input_ids (b, t) -> logits (b, c). Model arguments as BartModel's."""
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
         model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
-        out = self.model(input_ids, attention_mask, return_dict=True, **model_args)
-        sentence = last_eos_states(out.last_hidden_state, input_ids, self.config.eos_token_id)  # (b, D)
+        encoded, decoded = self.model.encode_decode(
+            input_ids=input_ids, attention_mask=attention_mask, **model_args
+        )
+        sentence = last_eos_states(decoded.last_hidden_state, input_ids, self.config.eos_token_id)  # (b, D)
         logits = self.classification_head(sentence[:, None])  # (b, c)
         loss = None
         if labels is not None:
             loss, self.config.problem_type = sequence_classification_loss(
                 logits, labels, self.config.problem_type, num_items_in_batch
             )
-        output = Seq2SeqSequenceClassifierOutput(loss=loss, logits=logits, **_seq2seq_fields(out))
+        output = Seq2SeqSequenceClassifierOutput(loss=loss, logits=logits, **seq2seq_fields(encoded, decoded))
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
         )
@@ -589,13 +455,15 @@ class BartForQuestionAnswering(BartPreTrainedModel):
         """input_ids (b, t) -> start_logits, end_logits (b, t)."""
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
         model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
-        out = self.model(input_ids, attention_mask, return_dict=True, **model_args)
-        start_logits, end_logits = self.qa_head(out.last_hidden_state)  # 2 x (b, t)
+        encoded, decoded = self.model.encode_decode(
+            input_ids=input_ids, attention_mask=attention_mask, **model_args
+        )
+        start_logits, end_logits = self.qa_head(decoded.last_hidden_state)  # 2 x (b, t)
         loss = None
         if start_positions is not None and end_positions is not None:
             loss = span_loss(start_logits, end_logits, start_positions, end_positions)
         output = Seq2SeqQuestionAnsweringModelOutput(
-            loss=loss, start_logits=start_logits, end_logits=end_logits, **_seq2seq_fields(out)
+            loss=loss, start_logits=start_logits, end_logits=end_logits, **seq2seq_fields(encoded, decoded)
         )
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()

@@ -19,19 +19,19 @@ n routed tokens of all sparse layers of a stack.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 from transformers import GenerationMixin, PreTrainedModel
 from transformers import initialization as init
-from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
-from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput, Seq2SeqModelOutput
+from transformers.cache_utils import Cache
+from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput
 
-from ...compat import accepts_cache, cache_field
+from ...compat import accepts_cache
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
-from ...heads import check_label_shape, check_label_values, cross_entropy
+from ...heads import check_label_values, cross_entropy, select_labelled
 from ...io import AtomicSaveMixin
 from ...layers import (
     FeedForward,
@@ -39,14 +39,19 @@ from ...layers import (
     RelativePositionBias,
     SwitchFeedForward,
     TransformerStack,
-    bidirectional_mask,
-    causal_mask,
     load_balancing_loss,
     router_z_loss,
 )
 from ...layers.embeddings import as_embedding
-from ...layers.masks import sequence_ids_from_position_ids
-from ..validation import check_attention_mask, check_integer_tensor, check_sequence, check_unused_inputs
+from ..encoder_decoder import (
+    EncoderDecoderCore,
+    decoder_masks,
+    encoder_mask,
+    self_attention_cache,
+    seq2seq_fields,
+    shift_right,
+)
+from ..validation import check_attention_mask, check_sequence, check_unused_inputs
 from .configuration_t5 import T5Config
 
 
@@ -57,11 +62,6 @@ class T5StackOutput(BaseModelOutput):
     past_key_values: Cache | None = None
     cross_attentions: tuple[torch.Tensor, ...] | None = None
     router_logits: torch.Tensor | None = None
-
-
-def _decoder_cache(decoder: T5StackOutput) -> EncoderDecoderCache | None:
-    """The decoder's cache as the seq2seq outputs declare it (``_run`` builds an EncoderDecoderCache)."""
-    return cast(EncoderDecoderCache | None, decoder.past_key_values)
 
 
 @dataclass
@@ -136,17 +136,8 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
             init.normal_(module.router.classifier.weight, std=factor * (ROUTER_INIT_SCALE / d_model) ** 0.5)
 
     def _shift_right(self, input_ids: torch.Tensor, name: str = "labels") -> torch.Tensor:
-        """Labels (b, t) -> decoder inputs (b, t): start token, then labels[:-1], -100 replaced by pad."""
-        check_integer_tensor(name, input_ids, "token ids")
-        start, pad = self.config.decoder_start_token_id, self.config.pad_token_id
-        if start is None or pad is None:
-            raise ValueError(
-                f"decoder_start_token_id={start} and pad_token_id={pad}: both are needed to build decoder "
-                "inputs from labels (T5 uses 0 for both)"
-            )
-        shifted = input_ids.new_full(input_ids.shape, start)  # (b, t)
-        shifted[..., 1:] = input_ids[..., :-1]
-        return shifted.masked_fill(shifted == IGNORE_INDEX, pad)
+        """Labels (b, t) -> decoder inputs (b, t), under transformers' T5 name (T5 uses 0 for both ids)."""
+        return shift_right(input_ids, self.config.pad_token_id, self.config.decoder_start_token_id, name)
 
     def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
         return self._shift_right(labels)
@@ -247,41 +238,32 @@ class T5Stack(nn.Module):
         )
         if inputs_embeds is None:
             inputs_embeds = self.embed_tokens(input_ids)  # (b, t, D)
-        self_cache = (
-            past_key_values.self_attention_cache
-            if isinstance(past_key_values, EncoderDecoderCache)
-            else past_key_values
-        )
+        self_cache = self_attention_cache(past_key_values)
         past_length = self_cache.get_seq_length() if self_cache is not None else 0
         check_attention_mask(
             attention_mask,
             (batch, past_length + query_length),
             "decoder_attention_mask" if self.is_decoder else "attention_mask",
         )
-        documents = None if position_ids is None else sequence_ids_from_position_ids(position_ids)  # (b, t)
         if self.is_decoder:
-            if (documents is None) != (encoder_position_ids is None):
+            if position_ids is not None and encoder_position_ids is None:
+                # T5 has no absolute positions: decoder position ids only ever mark packed documents.
                 raise ValueError(
-                    "packed rows need both decoder_position_ids and the encoder's position_ids; got "
-                    f"only the {'decoder' if encoder_position_ids is None else 'encoder'}'s"
+                    "packed rows need both decoder_position_ids and the encoder's position_ids; got only "
+                    "the decoder's"
                 )
-            memory_documents = (
-                None if encoder_position_ids is None else sequence_ids_from_position_ids(encoder_position_ids)
-            )  # (b, s)
-            mask = causal_mask(
-                self.config, inputs_embeds, attention_mask, past_key_values=self_cache, sequence_ids=documents
-            )
-            memory_mask = bidirectional_mask(
+            mask, memory_mask = decoder_masks(
                 self.config,
                 inputs_embeds,
+                attention_mask,
+                past_key_values,
+                encoder_hidden_states,
                 encoder_attention_mask,
-                encoder_hidden_states=encoder_hidden_states,
-                sequence_ids=documents,
-                memory_sequence_ids=memory_documents,
+                position_ids,
+                encoder_position_ids,
             )
         else:
-            mask = bidirectional_mask(self.config, inputs_embeds, attention_mask, sequence_ids=documents)
-            memory_mask = None
+            mask, memory_mask = encoder_mask(self.config, inputs_embeds, attention_mask, position_ids), None
         position_bias = self.relative_position_bias(
             query_length, past_length + query_length, past_length
         )  # (1, h, t, cached + t)
@@ -311,20 +293,15 @@ class T5Stack(nn.Module):
         )
 
 
-def _as_stack_output(encoder_outputs: Any) -> T5StackOutput:
-    if isinstance(encoder_outputs, T5StackOutput):
-        return encoder_outputs
-    if isinstance(encoder_outputs, BaseModelOutput):
-        return T5StackOutput(**{k: v for k, v in encoder_outputs.items()})
-    return T5StackOutput(
-        last_hidden_state=encoder_outputs[0],
-        hidden_states=encoder_outputs[1] if len(encoder_outputs) > 1 else None,
-        attentions=encoder_outputs[2] if len(encoder_outputs) > 2 else None,
-    )
+class _T5EncoderDecoder(EncoderDecoderCore, T5PreTrainedModel):
+    """Shared embeddings, encoder and decoder: what T5Model and T5ForConditionalGeneration share.
 
+    With no decoder inputs the decoder echoes input_ids shifted right, with the attention_mask
+    shifted alike, so the bare model and feature extraction run on input_ids alone (transformers'
+    T5 raises there instead)."""
 
-class _T5EncoderDecoder(T5PreTrainedModel):
-    """Shared embeddings, encoder and decoder: what T5Model and T5ForConditionalGeneration share."""
+    encoder_output_class = T5StackOutput
+    decoder_mask_from_input = True
 
     def __init__(self, config: T5Config) -> None:
         super().__init__(config)
@@ -346,61 +323,6 @@ class _T5EncoderDecoder(T5PreTrainedModel):
     def get_decoder(self) -> T5Stack:
         return self.decoder
 
-    def _run(
-        self,
-        input_ids: torch.Tensor | None,
-        attention_mask: torch.Tensor | None,
-        decoder_input_ids: torch.Tensor | None,
-        decoder_attention_mask: torch.Tensor | None,
-        encoder_outputs: Any,
-        past_key_values: Cache | None,
-        inputs_embeds: torch.Tensor | None,
-        decoder_inputs_embeds: torch.Tensor | None,
-        use_cache: bool | None,
-        output_attentions: bool | None,
-        output_hidden_states: bool | None,
-        position_ids: torch.Tensor | None = None,
-        decoder_position_ids: torch.Tensor | None = None,
-    ) -> tuple[T5StackOutput, T5StackOutput]:
-        if decoder_input_ids is None and decoder_inputs_embeds is None:
-            if input_ids is None:
-                raise ValueError(
-                    "give decoder_input_ids, decoder_inputs_embeds or labels (or input_ids to echo)"
-                )
-            # No target given: decode the input itself shifted right, as BART does, so the bare model
-            # and feature extraction run on input_ids alone (transformers' T5 raises here instead).
-            decoder_input_ids = self._shift_right(input_ids, "input_ids")  # (b, s)
-            if decoder_attention_mask is None and attention_mask is not None:
-                decoder_attention_mask = torch.cat(
-                    [attention_mask.new_ones(attention_mask.shape[0], 1), attention_mask[:, :-1]], dim=1
-                )  # (b, s)
-        if encoder_outputs is None:
-            encoder_outputs = self.encoder(
-                input_ids,
-                attention_mask,
-                inputs_embeds,
-                output_attentions=output_attentions,
-                output_hidden_states=output_hidden_states,
-                position_ids=position_ids,
-            )
-        encoder_outputs = _as_stack_output(encoder_outputs)
-        use_cache = (self.config.use_cache and not self.training) if use_cache is None else use_cache
-        if use_cache and past_key_values is None:
-            past_key_values = EncoderDecoderCache(DynamicCache(), DynamicCache())
-        decoder_outputs = self.decoder(
-            decoder_input_ids,
-            decoder_attention_mask,
-            decoder_inputs_embeds,
-            encoder_hidden_states=encoder_outputs.last_hidden_state,
-            encoder_attention_mask=attention_mask,
-            past_key_values=past_key_values if use_cache else None,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            position_ids=decoder_position_ids,
-            encoder_position_ids=position_ids,
-        )
-        return encoder_outputs, decoder_outputs
-
 
 class T5Model(_T5EncoderDecoder):
     """The bare encoder-decoder: decoder states (b, t, D) over the encoder's (b, s, D)."""
@@ -408,55 +330,6 @@ class T5Model(_T5EncoderDecoder):
     def __init__(self, config: T5Config) -> None:
         super().__init__(config)
         self.post_init()
-
-    @accepts_cache
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        decoder_input_ids: torch.Tensor | None = None,
-        decoder_attention_mask: torch.Tensor | None = None,
-        encoder_outputs: Any = None,
-        past_key_values: Cache | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        decoder_inputs_embeds: torch.Tensor | None = None,
-        use_cache: bool | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        position_ids: torch.Tensor | None = None,
-        decoder_position_ids: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> Seq2SeqModelOutput | tuple[Any, ...]:
-        check_unused_inputs(type(self).__name__, kwargs, positions=True)
-        encoder, decoder = self._run(
-            input_ids,
-            attention_mask,
-            decoder_input_ids,
-            decoder_attention_mask,
-            encoder_outputs,
-            past_key_values,
-            inputs_embeds,
-            decoder_inputs_embeds,
-            use_cache,
-            output_attentions,
-            output_hidden_states,
-            position_ids,
-            decoder_position_ids,
-        )
-        output = Seq2SeqModelOutput(
-            last_hidden_state=decoder.last_hidden_state,
-            **cache_field(_decoder_cache(decoder)),
-            decoder_hidden_states=decoder.hidden_states,
-            decoder_attentions=decoder.attentions,
-            cross_attentions=decoder.cross_attentions,
-            encoder_last_hidden_state=encoder.last_hidden_state,
-            encoder_hidden_states=encoder.hidden_states,
-            encoder_attentions=encoder.attentions,
-        )
-        return (
-            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
-        )
 
 
 class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
@@ -477,7 +350,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
         self.lm_head = value
 
     @accepts_cache
-    def forward(
+    def forward(  # type: ignore[override]  # a head adds labels, as transformers' heads do
         self,
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
@@ -503,30 +376,27 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
             check_label_values(labels, self.config.vocab_size)
         if labels is not None and decoder_input_ids is None and decoder_inputs_embeds is None:
             decoder_input_ids = self._shift_right(labels)
-        encoder, decoder = self._run(
-            input_ids,
-            attention_mask,
-            decoder_input_ids,
-            decoder_attention_mask,
-            encoder_outputs,
-            past_key_values,
-            inputs_embeds,
-            decoder_inputs_embeds,
-            use_cache,
-            output_attentions,
-            output_hidden_states,
-            position_ids,
-            decoder_position_ids,
+        encoder, decoder = self.encode_decode(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=decoder_attention_mask,
+            encoder_outputs=encoder_outputs,
+            past_key_values=past_key_values,
+            inputs_embeds=inputs_embeds,
+            decoder_inputs_embeds=decoder_inputs_embeds,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            position_ids=position_ids,
+            decoder_position_ids=decoder_position_ids,
         )
         hidden = decoder.last_hidden_state
         assert hidden is not None  # a stack always returns its last hidden state
         if labels is not None:
-            check_label_shape(labels, hidden.shape[:-1])
-            if self.training:
-                # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the
-                # vocabulary projection; logits come back as (n, V) for the n labelled positions.
-                selected = labels.ne(IGNORE_INDEX)  # (b, t)
-                hidden, labels = hidden[selected], labels[selected]  # (n, D), (n,)
+            # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
+            # projection; logits come back as (n, V) for the n labelled positions.
+            hidden, labels = select_labelled(hidden, labels, self.training)  # (n, D), (n,) in training
         if self.config.tie_word_embeddings:
             # mesh_tensorflow: rescale before projecting onto the (N(0, 1)-initialised) embeddings.
             hidden = hidden * self.config.d_model**-0.5
@@ -559,13 +429,7 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
         output = T5Seq2SeqLMOutput(
             loss=loss,
             logits=logits,
-            **cache_field(_decoder_cache(decoder)),
-            decoder_hidden_states=decoder.hidden_states,
-            decoder_attentions=decoder.attentions,
-            cross_attentions=decoder.cross_attentions,
-            encoder_last_hidden_state=encoder.last_hidden_state,
-            encoder_hidden_states=encoder.hidden_states,
-            encoder_attentions=encoder.attentions,
+            **seq2seq_fields(encoder, decoder),
             lm_loss=lm_loss,
             z_loss=z_loss,
             aux_loss=aux_loss,
@@ -604,8 +468,10 @@ class T5EncoderModel(T5PreTrainedModel):
         output_attentions: bool | None = None,
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
+        position_ids: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> T5StackOutput | tuple[Any, ...]:
+        """position_ids (b, s) restarting inside a row mark packed documents, kept apart."""
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
         output = self.encoder(
             input_ids,
@@ -613,6 +479,7 @@ class T5EncoderModel(T5PreTrainedModel):
             inputs_embeds,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
+            position_ids=position_ids,
         )
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
