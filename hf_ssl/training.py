@@ -65,7 +65,7 @@ class ResumableNoiseCallback(TrainerCallback):
     A collator's generator stream does not survive ``trainer.train(resume_from_checkpoint=...)``:
     Trainer skips the batches already trained without collating them and restores only the global
     RNGs, so the fresh collator would give step ``k`` the masks of step 1 (see
-    ``hf_ssl.objectives._seq2seq.CollatorRNG``). This switches every CollatorRNG the collator holds to
+    ``hf_ssl.objectives.rng.CollatorRNG``). This switches every CollatorRNG the collator holds to
     keyed mode when training starts and tells it the epoch before each epoch's DataLoader iterator is
     built (Trainer calls ``on_epoch_begin`` first), so that non-persistent DataLoader workers copy it.
     With ``dataloader_persistent_workers=True`` the workers keep their first copy: every epoch then
@@ -74,7 +74,7 @@ class ResumableNoiseCallback(TrainerCallback):
     """
 
     def __init__(self, collator: Any) -> None:
-        from hf_ssl.objectives._seq2seq import collator_rngs
+        from hf_ssl.objectives.rng import collator_rngs
 
         self._rngs = collator_rngs(collator)
         if not self._rngs:

@@ -1,8 +1,9 @@
 """Pretraining objectives as collators: pure data (token ids in, tensors out), never a model import."""
 
+from hf_ssl.data.characters import batch_to_char_ids
 from hf_ssl.objectives.causal_lm import CausalLMCollator
 from hf_ssl.objectives.cbow import CBOWCollator
-from hf_ssl.objectives.char_lm import CharLMCollator, batch_to_char_ids, build_word_vocab
+from hf_ssl.objectives.char_lm import CharLMCollator, build_word_vocab
 from hf_ssl.objectives.gpt_tasks import GPT_TASK_TOKENS, GPTTaskCollator
 from hf_ssl.objectives.masked_lm import MaskedLMCollator
 from hf_ssl.objectives.noise import (
@@ -91,6 +92,6 @@ __all__ += [
 ]
 
 # Collator randomness: stream or keyed (resumable) noise, rank- and worker-aware.
-from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs, set_collator_epoch  # noqa: E402
+from hf_ssl.objectives.rng import CollatorRNG, batch_seed, collator_rngs, set_collator_epoch  # noqa: E402
 
 __all__ += ["CollatorRNG", "batch_seed", "collator_rngs", "set_collator_epoch"]

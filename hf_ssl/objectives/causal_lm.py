@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._rows import check_mask_values, empty_row_error, pad_rows_numpy
+from hf_ssl.objectives.rows import check_mask_values, empty_row_error, pad_rows_numpy
 
 __all__ = ["CausalLMCollator"]
 

@@ -25,7 +25,8 @@ from typing import Any
 
 import torch
 
-from hf_ssl.objectives._seq2seq import CollatorRNG, read_document
+from hf_ssl.objectives.rng import CollatorRNG
+from hf_ssl.objectives.rows import read_document
 
 __all__ = [
     "CBOWCollator",

@@ -49,8 +49,8 @@ from typing import Any, Literal
 
 import torch
 
-from hf_ssl.objectives._seq2seq import (
-    CollatorRNG,
+from hf_ssl.objectives.rng import CollatorRNG
+from hf_ssl.objectives.rows import (
     check_int,
     check_rate,
     decoder_batch,

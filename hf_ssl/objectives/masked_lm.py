@@ -30,21 +30,21 @@ from typing import Any
 import numpy as np
 import torch
 
-from hf_ssl.objectives._rows import (
-    Rows,
-    check_mask_values,
-    key_rows,
-    pad_rows_numpy,
-    refuse_empty_rows,
-    row_lengths,
-)
-from hf_ssl.objectives._seq2seq import CollatorRNG
 from hf_ssl.objectives.noise import (
     bert_count_table,
     exact_count_mask,
     mask_replace,
     whole_word_mask,
     with_replacement_mask,
+)
+from hf_ssl.objectives.rng import CollatorRNG
+from hf_ssl.objectives.rows import (
+    Rows,
+    check_mask_values,
+    key_rows,
+    pad_rows_numpy,
+    refuse_empty_rows,
+    row_lengths,
 )
 
 logger = logging.getLogger(__name__)

@@ -30,16 +30,9 @@ from typing import Any
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._seq2seq import (
-    CollatorRNG,
-    check_int,
-    check_rate,
-    pad_rows,
-    read_documents,
-    replacement_ids,
-    round_up,
-)
 from hf_ssl.objectives.noise import apply_mask_replace
+from hf_ssl.objectives.rng import CollatorRNG
+from hf_ssl.objectives.rows import check_int, check_rate, pad_rows, read_documents, replacement_ids, round_up
 
 __all__ = ["MaskedSeq2SeqCollator", "mass_span_lengths", "sample_mass_spans"]
 

@@ -24,7 +24,8 @@ from typing import Any
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._seq2seq import CollatorRNG, as_id_list, check_int, pad_rows, read_document, round_up
+from hf_ssl.objectives.rng import CollatorRNG
+from hf_ssl.objectives.rows import as_id_list, check_int, pad_rows, read_document, round_up
 
 __all__ = ["PrefixLMCollator", "random_prefix_lengths"]
 

@@ -23,14 +23,8 @@ from typing import Any
 
 import torch
 
-from hf_ssl.objectives._seq2seq import (
-    CollatorRNG,
-    check_int,
-    check_rate,
-    decoder_batch,
-    pad_rows,
-    read_documents,
-)
+from hf_ssl.objectives.rng import CollatorRNG
+from hf_ssl.objectives.rows import check_int, check_rate, decoder_batch, pad_rows, read_documents
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from transformers import Trainer, TrainingArguments, default_data_collator
 
 import hf_ssl
 from hf_ssl.objectives import MaskedLMCollator
-from hf_ssl.objectives._seq2seq import collator_rngs
+from hf_ssl.objectives.rng import collator_rngs
 
 VOCAB, PAD, MASK = 96, 0, 1
 NUM_EXAMPLES, LENGTH = 32, 12

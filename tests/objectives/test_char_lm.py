@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
+from hf_ssl.data.characters import word_to_char_ids
 from hf_ssl.objectives import CharLMCollator, batch_to_char_ids, build_word_vocab
-from hf_ssl.objectives.char_lm import word_to_char_ids
 
 PAD = [261]  # the padding character after the +1 shift (bilm-tf data.py:120-126)
 

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from hf_ssl.objectives import MaskedLMCollator, SpanCorruptionCollator
-from hf_ssl.objectives._seq2seq import CollatorRNG, batch_seed, collator_rngs, set_collator_epoch
+from hf_ssl.objectives.rng import CollatorRNG, batch_seed, collator_rngs, set_collator_epoch
 
 VOCAB, PAD, MASK = 100, 0, 1
 ROW = list(range(10, 40))  # every example identical: any difference between masks is the noise's

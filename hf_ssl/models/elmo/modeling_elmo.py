@@ -10,7 +10,7 @@ Peters et al. 2018 ("Deep contextualized word representations", §3); reference 
   each scalar mix is γ Σ softmax(w)_j layer_j.
 
 Input convention (AllenNLP's biLM): `input_ids` are *character* ids of shape (b, t, c), one row of
-c = 50 ids per word, without sentence boundaries (`hf_ssl.objectives.char_lm.batch_to_char_ids`).
+c = 50 ids per word, without sentence boundaries (`hf_ssl.data.characters.batch_to_char_ids`).
 The model wraps each sentence in the `<S>`/`</S>` pseudo-words itself, runs the biLM over
 `<S> w_1 ... w_n </S>` and strips the boundaries from the returned layers, so every output is
 aligned with the input words. Rows must be right-padded; a padding word is all zeros.
@@ -39,13 +39,13 @@ from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
+from ...data.characters import sentence_boundary_char_ids
 from ...heads import cross_entropy, num_classes, sequence_classification_loss
 from ...io import AtomicSaveMixin
 from ...layers.char_cnn import CharacterCNN
 from ...layers.highway import TRANSFORM_GATE_BIAS, Highway
 from ...layers.lstm import FORGET_GATE_BIAS, LSTMStack, ProjectedLSTM
 from ...layers.scalar_mix import ScalarMix
-from ...objectives.char_lm import sentence_boundary_char_ids
 from ..validation import check_attention_mask, check_integer_tensor, check_unused_inputs
 from .configuration_elmo import ElmoConfig
 
@@ -228,7 +228,7 @@ def validate_char_inputs(
     if input_ids.dim() != 3 or input_ids.shape[-1] != config.max_characters_per_token:
         raise ValueError(
             f"input_ids has shape {tuple(input_ids.shape)}; expected character ids (batch, words, "
-            f"{config.max_characters_per_token}) from hf_ssl.objectives.char_lm.batch_to_char_ids"
+            f"{config.max_characters_per_token}) from hf_ssl.data.characters.batch_to_char_ids"
         )
     if input_ids.numel() and (int(input_ids.min()) < 0 or int(input_ids.max()) >= config.n_characters):
         bad = int(input_ids.min()) if int(input_ids.min()) < 0 else int(input_ids.max())

@@ -36,10 +36,10 @@ from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
 from ...conversion import LoadsTransformersCheckpoints
+from ...data.characters import word_to_char_ids
 from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
 from ...layers.embeddings import as_embedding
-from ...objectives.char_lm import word_to_char_ids
 from ..validation import check_attention_mask, check_sequence, check_unused_inputs
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
 

@@ -1,13 +1,6 @@
-"""Private helpers shared by the sequence-to-sequence collators: reading ids, padding, shifting, seeding.
-
-Used by denoising (BART), span_corruption (T5), masked_seq2seq (MASS) and prefix_lm. The
-encoder-decoder keys follow transformers: ``labels`` padded with IGNORE_INDEX and
-``decoder_input_ids`` = labels shifted right behind ``decoder_start_token_id``, as
-``transformers.models.bart.modeling_bart.shift_tokens_right`` builds them (fairseq's
-``move_eos_to_beginning`` for BART, T5's pad start).
-
-Shapes: b = batch size, t = padded length.
-"""
+"""A collator's random numbers: its own generator, reseeded per DataLoader worker and DDP rank, or
+keyed by the batch for exact Trainer resumes (`CollatorRNG`), and the helpers that find and steer
+the generators a collator holds (`collator_rngs`, `set_collator_epoch`)."""
 
 from __future__ import annotations
 
@@ -17,115 +10,11 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 
-from hf_ssl.constants import IGNORE_INDEX
-from hf_ssl.objectives._rows import empty_row_error, mask_value_error, pad_rows_numpy, row_lengths
+from hf_ssl.objectives.rows import check_int
 
-
-def check_int(name: str, value: Any, *, low: int = 0, high: int | None = None) -> int:
-    """An int in [low, high) (bools refused): the check every token id and size goes through."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or value < low
-        or (high is not None and value >= high)
-    ):
-        allowed = f"[{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be an int {allowed}, got {value!r}")
-    return value
-
-
-def check_rate(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
-
-
-def as_id_list(row: Any, index: int, key: str = "input_ids") -> list[int]:
-    """One example's ids as a list of ints: a list, tuple or 1-D tensor."""
-    if isinstance(row, torch.Tensor):
-        if row.dim() != 1:
-            raise ValueError(f"feature {index} {key!r} must be 1-D, got shape {tuple(row.shape)}")
-        row = row.tolist()
-    if isinstance(row, str | bytes) or not isinstance(row, Sequence):
-        raise TypeError(
-            f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row).__name__}"
-        )
-    row = list(row)
-    if set(map(type, row)) - {int}:  # one C-level pass; the loop only names the culprit
-        for token in row:
-            if isinstance(token, bool) or not isinstance(token, int):
-                raise TypeError(f"feature {index} {key!r} must hold ints only, got {token!r}")
-    return row
-
-
-def read_document(feature: Any, index: int) -> list[int]:
-    """One feature's ``input_ids`` (a dict, list or tensor), trimmed to its ``attention_mask`` of 0/1
-    (so left or right padding is dropped alike); a feature left with no tokens is refused."""
-    if isinstance(feature, dict):
-        if "input_ids" not in feature:
-            raise ValueError(f"feature {index} has no 'input_ids' (keys: {sorted(feature)})")
-        ids = as_id_list(feature["input_ids"], index)
-        mask = feature.get("attention_mask")
-        if mask is not None:
-            mask = as_id_list(mask, index, "attention_mask")
-            if len(mask) != len(ids):
-                raise ValueError(f"feature {index} has {len(mask)} attention_mask for {len(ids)} input_ids")
-            if not set(mask) <= {0, 1}:
-                position = next(i for i, value in enumerate(mask) if value not in (0, 1))
-                raise mask_value_error(index, position, mask[position])
-            ids = [token for token, keep in zip(ids, mask, strict=True) if keep]
-    else:
-        ids = as_id_list(feature, index)
-    if not ids:
-        raise empty_row_error(index)
-    return ids
-
-
-def read_documents(features: Any) -> list[list[int]]:
-    """``read_document`` of every feature of a non-empty batch."""
-    if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
-        raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
-    return [read_document(feature, index) for index, feature in enumerate(features)]
-
-
-def round_up(length: int, multiple: int | None) -> int:
-    return length if multiple is None else -(-length // multiple) * multiple
-
-
-def pad_rows(
-    rows: Sequence[Sequence[int]], pad_value: int, length: int | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Right-pad rows into a (b, t) LongTensor; also return the (b, t) mask of real positions."""
-    lengths = row_lengths(list(rows))  # (b,)
-    width = max(lengths) if length is None else length
-    if width < max(lengths):
-        raise ValueError(f"a row of {max(lengths)} tokens is longer than the pad length {width}")
-    valid = np.arange(width) < np.array(lengths)[:, None]  # (b, t)
-    padded = pad_rows_numpy(list(rows), width, None if min(lengths) == width else valid, pad_value, "tokens")
-    return torch.from_numpy(padded), torch.from_numpy(valid)
-
-
-def decoder_batch(
-    targets: Sequence[Sequence[int]],
-    *,
-    pad_token_id: int,
-    decoder_start_token_id: int,
-    length: int | None = None,
-) -> dict[str, torch.Tensor]:
-    """labels (IGNORE_INDEX on padding), decoder_input_ids (shifted right), decoder_attention_mask."""
-    labels, valid = pad_rows(targets, IGNORE_INDEX, length)  # (b, t)
-    decoder_input_ids = torch.full_like(labels, pad_token_id)  # (b, t)
-    decoder_input_ids[:, 1:] = labels[:, :-1]
-    decoder_input_ids[:, 0] = decoder_start_token_id
-    decoder_input_ids = decoder_input_ids.masked_fill(~valid, pad_token_id)
-    return {
-        "labels": labels,
-        "decoder_input_ids": decoder_input_ids,
-        "decoder_attention_mask": valid.long(),
-    }
+__all__ = ["CollatorRNG", "batch_seed", "collator_rngs", "process_rank", "set_collator_epoch"]
 
 
 class CollatorRNG:
@@ -289,9 +178,3 @@ def collator_rngs(collator: Any) -> list[CollatorRNG]:
 
     visit(collator)
     return found
-
-
-def replacement_ids(vocab_size: int, special_ids: Sequence[int]) -> torch.Tensor:
-    """Ids a random replacement may draw: the vocabulary without its special tokens."""
-    special = set(special_ids)
-    return torch.tensor([i for i in range(vocab_size) if i not in special], dtype=torch.long)

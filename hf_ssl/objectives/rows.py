@@ -1,4 +1,10 @@
-"""Reading token rows into int64 arrays, the first step of every collator and often its slowest.
+"""Reading and checking the token rows every collator starts from, and padding them into a batch.
+
+The encoder-decoder keys follow transformers: ``labels`` padded with IGNORE_INDEX and
+``decoder_input_ids`` = labels shifted right behind ``decoder_start_token_id``
+(``decoder_batch``), as transformers' ``shift_tokens_right`` builds them.
+
+Reading rows into int64 arrays is the first step of every collator and often its slowest.
 
 Rows come as Python lists of ints (a tokenizer's output) or 1-D integer tensors (a ``datasets``
 split in torch format), a batch possibly mixing both. Lists are packed by ``struct``, one
@@ -20,14 +26,25 @@ from typing import Any
 import numpy as np
 import torch
 
+from hf_ssl.constants import IGNORE_INDEX
+
 __all__ = [
     "Rows",
+    "as_id_list",
+    "check_int",
     "check_mask_values",
+    "check_rate",
+    "decoder_batch",
     "empty_row_error",
     "key_rows",
     "mask_value_error",
+    "pad_rows",
     "pad_rows_numpy",
+    "read_document",
+    "read_documents",
     "refuse_empty_rows",
+    "replacement_ids",
+    "round_up",
     "row_lengths",
 ]
 
@@ -156,3 +173,113 @@ def check_mask_values(mask: np.ndarray, key: str = "attention_mask") -> None:
     if bad.any():
         row, column = (int(i[0]) for i in np.nonzero(bad))
         raise mask_value_error(row, column, int(mask[row, column]), key)
+
+
+def check_int(name: str, value: Any, *, low: int = 0, high: int | None = None) -> int:
+    """An int in [low, high) (bools refused): the check every token id and size goes through."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value >= high)
+    ):
+        allowed = f"[{low}, {high})" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be an int {allowed}, got {value!r}")
+    return value
+
+
+def check_rate(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def as_id_list(row: Any, index: int, key: str = "input_ids") -> list[int]:
+    """One example's ids as a list of ints: a list, tuple or 1-D tensor."""
+    if isinstance(row, torch.Tensor):
+        if row.dim() != 1:
+            raise ValueError(f"feature {index} {key!r} must be 1-D, got shape {tuple(row.shape)}")
+        row = row.tolist()
+    if isinstance(row, str | bytes) or not isinstance(row, Sequence):
+        raise TypeError(
+            f"feature {index} {key!r} must be a list of ints or a 1-D tensor, got {type(row).__name__}"
+        )
+    row = list(row)
+    if set(map(type, row)) - {int}:  # one C-level pass; the loop only names the culprit
+        for token in row:
+            if isinstance(token, bool) or not isinstance(token, int):
+                raise TypeError(f"feature {index} {key!r} must hold ints only, got {token!r}")
+    return row
+
+
+def read_document(feature: Any, index: int) -> list[int]:
+    """One feature's ``input_ids`` (a dict, list or tensor), trimmed to its ``attention_mask`` of 0/1
+    (so left or right padding is dropped alike); a feature left with no tokens is refused."""
+    if isinstance(feature, dict):
+        if "input_ids" not in feature:
+            raise ValueError(f"feature {index} has no 'input_ids' (keys: {sorted(feature)})")
+        ids = as_id_list(feature["input_ids"], index)
+        mask = feature.get("attention_mask")
+        if mask is not None:
+            mask = as_id_list(mask, index, "attention_mask")
+            if len(mask) != len(ids):
+                raise ValueError(f"feature {index} has {len(mask)} attention_mask for {len(ids)} input_ids")
+            if not set(mask) <= {0, 1}:
+                position = next(i for i, value in enumerate(mask) if value not in (0, 1))
+                raise mask_value_error(index, position, mask[position])
+            ids = [token for token, keep in zip(ids, mask, strict=True) if keep]
+    else:
+        ids = as_id_list(feature, index)
+    if not ids:
+        raise empty_row_error(index)
+    return ids
+
+
+def read_documents(features: Any) -> list[list[int]]:
+    """``read_document`` of every feature of a non-empty batch."""
+    if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:
+        raise ValueError(f"features must be a non-empty list of examples, got {features!r:.80}")
+    return [read_document(feature, index) for index, feature in enumerate(features)]
+
+
+def round_up(length: int, multiple: int | None) -> int:
+    return length if multiple is None else -(-length // multiple) * multiple
+
+
+def pad_rows(
+    rows: Sequence[Sequence[int]], pad_value: int, length: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad rows into a (b, t) LongTensor; also return the (b, t) mask of real positions."""
+    lengths = row_lengths(list(rows))  # (b,)
+    width = max(lengths) if length is None else length
+    if width < max(lengths):
+        raise ValueError(f"a row of {max(lengths)} tokens is longer than the pad length {width}")
+    valid = np.arange(width) < np.array(lengths)[:, None]  # (b, t)
+    padded = pad_rows_numpy(list(rows), width, None if min(lengths) == width else valid, pad_value, "tokens")
+    return torch.from_numpy(padded), torch.from_numpy(valid)
+
+
+def decoder_batch(
+    targets: Sequence[Sequence[int]],
+    *,
+    pad_token_id: int,
+    decoder_start_token_id: int,
+    length: int | None = None,
+) -> dict[str, torch.Tensor]:
+    """labels (IGNORE_INDEX on padding), decoder_input_ids (shifted right), decoder_attention_mask."""
+    labels, valid = pad_rows(targets, IGNORE_INDEX, length)  # (b, t)
+    decoder_input_ids = torch.full_like(labels, pad_token_id)  # (b, t)
+    decoder_input_ids[:, 1:] = labels[:, :-1]
+    decoder_input_ids[:, 0] = decoder_start_token_id
+    decoder_input_ids = decoder_input_ids.masked_fill(~valid, pad_token_id)
+    return {
+        "labels": labels,
+        "decoder_input_ids": decoder_input_ids,
+        "decoder_attention_mask": valid.long(),
+    }
+
+
+def replacement_ids(vocab_size: int, special_ids: Sequence[int]) -> torch.Tensor:
+    """Ids a random replacement may draw: the vocabulary without its special tokens."""
+    special = set(special_ids)
+    return torch.tensor([i for i in range(vocab_size) if i not in special], dtype=torch.long)
