@@ -18,11 +18,11 @@ Shapes: b batch, t decoder length, s encoder length, D model width, V vocabulary
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
-from transformers import GenerationMixin, PreTrainedModel
+from transformers import GenerationMixin
 from transformers.cache_utils import Cache
 from transformers.modeling_outputs import (
     BaseModelOutput,
@@ -33,7 +33,6 @@ from transformers.modeling_outputs import (
 )
 
 from ...compat import CACHE_NAMES, accepts_cache, cache_field
-from ...conversion import LoadsTransformersCheckpoints
 from ...heads import (
     FirstTokenClassifier,
     SpanQAHead,
@@ -44,9 +43,9 @@ from ...heads import (
     sequence_classification_loss,
     span_loss,
 )
-from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerStack
 from ...layers.embeddings import as_embedding
+from ..base import HfSslPreTrainedModel
 from ..encoder_decoder import EncoderDecoderCore, decoder_masks, encoder_mask, seq2seq_fields, shift_right
 from ..validation import (
     check_attention_mask,
@@ -62,7 +61,7 @@ from .configuration_bart import BartConfig
 shift_tokens_right = shift_right
 
 
-class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class BartPreTrainedModel(HfSslPreTrainedModel):
     config: BartConfig
     config_class = BartConfig
     base_model_prefix = "model"
@@ -72,7 +71,6 @@ class BartPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
     _supports_attention_backend = True
     _no_split_modules: list[str] = ["TransformerLayer"]
     _skip_keys_device_placement: list[str] = list(CACHE_NAMES)
-    segment_embeddings: ClassVar[bool] = False
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

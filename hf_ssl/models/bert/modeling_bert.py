@@ -30,7 +30,6 @@ from transformers.modeling_outputs import (
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
-from ...conversion import LoadsTransformersCheckpoints
 from ...heads import (
     MaskedLMHead,
     Pooler,
@@ -41,11 +40,11 @@ from ...heads import (
     sequence_classification_loss,
     span_loss,
 )
-from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, bidirectional_mask
 from ...layers.attention import MultiHeadAttention
 from ...layers.embeddings import as_embedding
 from ...layers.masks import sequence_ids_from_position_ids
+from ..base import HfSslPreTrainedModel
 from ..validation import (
     check_attention_mask,
     check_length,
@@ -57,7 +56,7 @@ from ..validation import (
 from .configuration_bert import BertConfig
 
 
-class BertPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class BertPreTrainedModel(HfSslPreTrainedModel):
     """Base of every hf_ssl BERT-family model.
 
     Class attributes that derived encoders override:

@@ -22,21 +22,19 @@ from typing import Any
 import torch
 from torch import nn
 from torch.nn import functional as F
-from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import BaseModelOutput
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
-from ...conversion import LoadsTransformersCheckpoints
 from ...heads import cross_entropy
-from ...io import AtomicSaveMixin
 from ...layers.embeddings import as_embedding
+from ..base import HfSslPreTrainedModel
 from ..validation import check_attention_mask, check_sequence, check_unused_inputs, validate_input_ids
 from .configuration_cbow import CBOWConfig
 
 
-class CBOWPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class CBOWPreTrainedModel(HfSslPreTrainedModel):
     config: CBOWConfig
     config_class = CBOWConfig
     base_model_prefix = "cbow"

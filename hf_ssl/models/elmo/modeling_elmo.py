@@ -28,24 +28,22 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_outputs import SequenceClassifierOutput, TokenClassifierOutput
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
-from ...conversion import LoadsTransformersCheckpoints
 from ...data.characters import sentence_boundary_char_ids
 from ...heads import cross_entropy, num_classes, sequence_classification_loss
-from ...io import AtomicSaveMixin
 from ...layers.char_cnn import CharacterCNN
 from ...layers.highway import TRANSFORM_GATE_BIAS, Highway
 from ...layers.lstm import FORGET_GATE_BIAS, LSTMStack, ProjectedLSTM
 from ...layers.scalar_mix import ScalarMix
+from ..base import HfSslPreTrainedModel
 from ..validation import check_attention_mask, check_integer_tensor, check_unused_inputs
 from .configuration_elmo import ElmoConfig
 
@@ -128,7 +126,7 @@ class ElmoModelOutput(ModelOutput):
     lstm_states: LSTMStates | None = None
 
 
-class ElmoPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class ElmoPreTrainedModel(HfSslPreTrainedModel):
     config: ElmoConfig
     config_class = ElmoConfig
     base_model_prefix = "elmo"
@@ -136,11 +134,7 @@ class ElmoPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrai
     supports_gradient_checkpointing = False
     _no_split_modules: list[str] = ["ElmoBiLM"]
 
-    def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
-        # transformers skips, in custom code, every module without parameters of its own (Highway,
-        # ProjectedLSTM, ...), so their inits below would never run. _init_weights only writes through
-        # transformers.initialization helpers or checks `_is_hf_initialized`, so loaded weights are safe.
-        super()._initialize_weights(module, is_custom_code=False)
+    init_modules_without_parameters: ClassVar[bool] = True
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

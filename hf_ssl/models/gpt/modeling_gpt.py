@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from transformers import GenerationMixin, PreTrainedModel
+from transformers import GenerationMixin
 from transformers import initialization as init
 from transformers.cache_utils import Cache, DynamicCache
 from transformers.modeling_outputs import BaseModelOutputWithPast, CausalLMOutputWithPast
@@ -29,13 +29,12 @@ from transformers.utils import ModelOutput
 
 from ...compat import accepts_cache, cache_field, output_cache
 from ...constants import IGNORE_INDEX
-from ...conversion import LoadsTransformersCheckpoints
 from ...heads import check_label_shape, cross_entropy, num_classes, sequence_classification_loss
-from ...io import AtomicSaveMixin
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
 from ...layers.embeddings import as_embedding
 from ...layers.feed_forward import FeedForward
 from ...layers.masks import sequence_ids_from_position_ids
+from ..base import HfSslPreTrainedModel
 from ..validation import (
     check_attention_mask,
     check_length,
@@ -47,7 +46,7 @@ from ..validation import (
 from .configuration_gpt import GPTConfig
 
 
-class GPTPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class GPTPreTrainedModel(HfSslPreTrainedModel):
     config: GPTConfig
     config_class = GPTConfig
     base_model_prefix = "transformer"
@@ -56,13 +55,8 @@ class GPTPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrain
     _supports_flex_attn = True
     _supports_attention_backend = True
     _no_split_modules: list[str] = ["TransformerLayer"]
-    segment_embeddings: ClassVar[bool] = False
 
-    def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
-        # transformers skips, in custom code, modules without parameters of their own, so the
-        # TransformerLayer branch below would never run. _init_weights writes only through
-        # transformers.initialization, which leaves loaded weights alone.
-        super()._initialize_weights(module, is_custom_code=False)
+    init_modules_without_parameters: ClassVar[bool] = True
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

@@ -23,16 +23,14 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from transformers import GenerationMixin, PreTrainedModel
+from transformers import GenerationMixin
 from transformers import initialization as init
 from transformers.cache_utils import Cache
 from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput
 
 from ...compat import accepts_cache
 from ...constants import IGNORE_INDEX
-from ...conversion import LoadsTransformersCheckpoints
 from ...heads import check_label_values, cross_entropy, select_labelled
-from ...io import AtomicSaveMixin
 from ...layers import (
     FeedForward,
     MultiHeadAttention,
@@ -43,6 +41,7 @@ from ...layers import (
     router_z_loss,
 )
 from ...layers.embeddings import as_embedding
+from ..base import HfSslPreTrainedModel
 from ..encoder_decoder import (
     EncoderDecoderCore,
     decoder_masks,
@@ -83,7 +82,7 @@ ROUTER_INIT_SCALE = 0.1
 """Switch §2.4's reduced initialisation scale s, used for the router of a freshly built model."""
 
 
-class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class T5PreTrainedModel(HfSslPreTrainedModel):
     config: T5Config
     config_class = T5Config
     base_model_prefix = "transformer"
@@ -92,14 +91,8 @@ class T5PreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTraine
     # flex_attention has no way to add the relative position bias here; eager and sdpa do.
     _supports_flex_attn = False
     _no_split_modules: list[str] = ["TransformerLayer"]
-    segment_embeddings: ClassVar[bool] = False
 
-    def _initialize_weights(self, module: nn.Module, is_custom_code: bool = False) -> None:
-        # For code outside transformers, transformers marks every module without parameters of its own
-        # as initialised and skips it, so the per-role inits below (attention, FFN, bias table) would
-        # never run and every weight would be N(0, 1). Every init here goes through
-        # transformers.initialization (or checks `_is_hf_initialized`), so loaded weights stay intact.
-        super()._initialize_weights(module, is_custom_code=False)
+    init_modules_without_parameters: ClassVar[bool] = True
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:

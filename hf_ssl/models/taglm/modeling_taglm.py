@@ -35,11 +35,10 @@ from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 from transformers.utils import ModelOutput
 
 from ...constants import IGNORE_INDEX
-from ...conversion import LoadsTransformersCheckpoints
 from ...data.characters import word_to_char_ids
-from ...io import AtomicSaveMixin
 from ...layers.crf import LinearChainCRF, allowed_transitions
 from ...layers.embeddings import as_embedding
+from ..base import HfSslPreTrainedModel
 from ..validation import check_attention_mask, check_sequence, check_unused_inputs
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
 
@@ -90,7 +89,7 @@ class TagLMTokenClassifierOutput(ModelOutput):
     emissions: torch.Tensor | None = None
 
 
-class TagLMPreTrainedModel(AtomicSaveMixin, LoadsTransformersCheckpoints, PreTrainedModel):
+class TagLMPreTrainedModel(HfSslPreTrainedModel):
     config: TagLMConfig
     config_class = TagLMConfig
     base_model_prefix = "tagger"
