@@ -7,10 +7,6 @@ work with them, and `from_transformers` / `to_transformers` move weights between
 
 from __future__ import annotations
 
-from typing import Any
-
-from transformers import AutoConfig, PreTrainedConfig, PreTrainedModel
-
 from . import presets
 from .conversion import from_transformers, to_transformers
 from .models.albert import (
@@ -68,7 +64,7 @@ from .models.gpt import (
 )
 from .models.mass import MassConfig, MassForConditionalGeneration, MassModel
 from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM, PrefixLMModel
-from .models.registry import FAMILIES
+from .models.registry import AUTO_CLASSES, register_auto_classes
 from .models.roberta import (
     RobertaConfig,
     RobertaForMaskedLM,
@@ -103,26 +99,17 @@ from .training import (
 
 __version__ = "0.1.0"
 
-# (config, {Auto class: model class}) for every architecture, as the family registry declares them.
-AUTO_CLASSES: dict[type[PreTrainedConfig], dict[Any, type[PreTrainedModel]]] = {
-    spec.config_class: dict(spec.heads) for spec in FAMILIES.values()
-}
-
 
 def _register() -> None:
-    from .hub import write_remote_code
+    """Register the families with the Auto classes, and the Hub save hooks (remote-code module and
+    model card) that every save runs."""
+    from .hub import write_model_card, write_remote_code
     from .io import SAVE_HOOKS
 
-    if write_remote_code not in SAVE_HOOKS:
-        SAVE_HOOKS.append(write_remote_code)
-    from .hub import write_model_card
-
-    if write_model_card not in SAVE_HOOKS:
-        SAVE_HOOKS.append(write_model_card)
-    for config_class, heads in AUTO_CLASSES.items():
-        AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
-        for auto_class, model_class in heads.items():
-            auto_class.register(config_class, model_class, exist_ok=True)
+    for hook in (write_remote_code, write_model_card):
+        if hook not in SAVE_HOOKS:
+            SAVE_HOOKS.append(hook)
+    register_auto_classes()
 
 
 _register()

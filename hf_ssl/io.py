@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .saving import STAGING_PREFIX, save_checkpoint, staged_save
+from .saving import STAGING_PREFIX, CheckpointError, save_checkpoint, staged_save
 
 _STAGING_PREFIX = ".hf-ssl-partial-"
 
@@ -62,10 +62,6 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-class CheckpointError(OSError):
-    """A checkpoint file is missing, truncated or corrupted; the message names the file."""
 
 
 def read_config_json(path: str | os.PathLike[str]) -> dict[str, Any]:

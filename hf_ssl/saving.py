@@ -41,6 +41,10 @@ WEIGHT_FILES = ("model.safetensors", "model-", SAFE_INDEX, "pytorch_model")
 KEPT_IF_PRESENT = ("README.md",)
 
 
+class CheckpointError(OSError):
+    """A checkpoint file is missing, truncated or corrupted; the message names the file."""
+
+
 @contextmanager
 def locked(directory: Path, *, exclusive: bool) -> Iterator[None]:
     """Hold a lock on `directory` itself (`flock` on its descriptor: no lock file left behind, and a
@@ -186,8 +190,6 @@ def staged_save(
     """
     target = Path(directory)
     if target.is_file() or (target.is_symlink() and not target.exists()):
-        from .io import CheckpointError
-
         what = (
             "a file"
             if target.is_file()
@@ -245,8 +247,6 @@ def reading(directory: Path) -> Iterator[None]:
         except OSError:
             pass  # read-only: nothing can be finished here
         if (folder / JOURNAL).is_file():
-            from .io import CheckpointError
-
             raise CheckpointError(
                 f"{folder} holds a save that was interrupted after its commit ({JOURNAL}); load it "
                 "once from a writable location, where hf_ssl finishes the save"
@@ -255,4 +255,13 @@ def reading(directory: Path) -> Iterator[None]:
         yield
 
 
-__all__ = ["JOURNAL", "STAGING_PREFIX", "locked", "reading", "recover", "save_checkpoint", "staged_save"]
+__all__ = [
+    "JOURNAL",
+    "STAGING_PREFIX",
+    "CheckpointError",
+    "locked",
+    "reading",
+    "recover",
+    "save_checkpoint",
+    "staged_save",
+]

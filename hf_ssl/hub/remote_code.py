@@ -22,7 +22,7 @@ from hf_ssl import *  # noqa: F403  (importing hf_ssl also registers every class
 
 def auto_map_for(config_class: type) -> dict[str, str]:
     """{"AutoConfig": ..., "AutoModel": ..., ...} for a family, every head hf_ssl registers for it."""
-    from hf_ssl import AUTO_CLASSES
+    from ..models.registry import AUTO_CLASSES
 
     if config_class not in AUTO_CLASSES:
         raise ValueError(

@@ -1,6 +1,6 @@
 """The registry of model families: `FAMILIES` maps each family's name to the `FamilySpec` its folder declares.
 
-The Auto registration (`hf_ssl.AUTO_CLASSES`), the presets' config classes and vocabularies, the
+The Auto registration (`AUTO_CLASSES`, `register_auto_classes`), the presets' config classes and vocabularies, the
 `hf-ssl pretrain` families, builders and tokenizers, the model cards' Hub tasks and templates all read
 this registry; tests/models/test_registry.py checks the lists kept elsewhere (card templates, bench
 shapes, tiny test configs) against it. Adding a family = its `models/<name>/` folder, whose
@@ -13,6 +13,9 @@ from __future__ import annotations
 import os
 from importlib import import_module
 from pathlib import Path
+from typing import Any
+
+from transformers import AutoConfig, PreTrainedConfig, PreTrainedModel
 
 from .spec import FamilySpec, PretrainingBuilder, TokenizerTrainer
 
@@ -45,6 +48,19 @@ def _load(module_name: str) -> FamilySpec:
 
 FAMILIES: dict[str, FamilySpec] = {name: _load(name) for name in _FAMILY_MODULES}
 
+# (config, {Auto class: model class}) for every architecture, as the families declare them.
+AUTO_CLASSES: dict[type[PreTrainedConfig], dict[Any, type[PreTrainedModel]]] = {
+    spec.config_class: dict(spec.heads) for spec in FAMILIES.values()
+}
+
+
+def register_auto_classes() -> None:
+    """Register every family's config and heads with transformers' Auto classes (idempotent)."""
+    for config_class, heads in AUTO_CLASSES.items():
+        AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
+        for auto_class, model_class in heads.items():
+            auto_class.register(config_class, model_class, exist_ok=True)
+
 
 def check_known_family(directory: str | os.PathLike[str]) -> None:
     """Refuse a checkpoint directory whose config.json names an hf_ssl model_type this installation
@@ -64,4 +80,12 @@ def check_known_family(directory: str | os.PathLike[str]) -> None:
         )
 
 
-__all__ = ["FAMILIES", "FamilySpec", "PretrainingBuilder", "TokenizerTrainer", "check_known_family"]
+__all__ = [
+    "AUTO_CLASSES",
+    "FAMILIES",
+    "FamilySpec",
+    "PretrainingBuilder",
+    "TokenizerTrainer",
+    "check_known_family",
+    "register_auto_classes",
+]
