@@ -1,17 +1,28 @@
 """The `hf-ssl` command: pretrain, finetune, evaluate, convert, push, bench, and the demo that chains
 pretraining and fine-tuning on the embedded corpus."""
 
+# The module docstring is the `hf-ssl --help` description. This module only reads the command line:
+# each verb is a function of hf_ssl.recipes (or of the Hub, conversion and benchmarking modules).
+
 from __future__ import annotations
 
 import argparse
 import json
 import logging
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from .recipes import PRETRAINABLE, FinetuneSettings, PretrainSettings, default_output, finetune, pretrain
+from .recipes import (
+    PRETRAINABLE,
+    FinetuneSettings,
+    PretrainSettings,
+    default_output,
+    demo,
+    evaluate_classifier,
+    finetune,
+    pretrain,
+)
 
 
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:
@@ -115,11 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         help="hf_ssl: read a transformers checkpoint (default); transformers: export an hf_ssl one",
     )
     _add_overwrite(convert)
-    demo = commands.add_parser(
+    demo_command = commands.add_parser(
         "demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood"
     )
-    _add_pretrain_args(demo)
-    _add_finetune_args(demo, files=False)
+    _add_pretrain_args(demo_command)
+    _add_finetune_args(demo_command, files=False)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
 
@@ -142,8 +153,6 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "bench":
         result = _bench(args)
     elif args.command == "evaluate":
-        from .recipes import evaluate_classifier
-
         result = evaluate_classifier(
             args.model_dir,
             args.eval_file,
@@ -167,42 +176,14 @@ def main(argv: list[str] | None = None) -> int:
 
         result = convert_directory(args.source, args.output, to=args.to, overwrite=args.overwrite)
     else:
-        result = _demo(args)
+        result = demo(
+            _pretrain_settings(args),
+            epochs=args.epochs,
+            batch_size=args.finetune_batch_size,
+            learning_rate=args.finetune_learning_rate,
+        )
     print(json.dumps(result, indent=2, default=str))
     return 0
-
-
-RUNS = ("pretrained", "from_scratch")  # the demo's two fine-tuning runs
-
-
-def _demo(args: argparse.Namespace) -> dict:
-    from .data import load_default_corpus
-    from .data.tasks import sentence_mood_examples, write_task_files
-    from .io import check_output_directory
-
-    settings = _pretrain_settings(args)
-    task_dir = Path(settings.output).with_name(Path(settings.output).name + "-mood-task")
-    outputs = [Path(settings.output), task_dir, *(Path(f"{settings.output}-mood-{run}") for run in RUNS)]
-    for output in outputs:
-        check_output_directory(output, overwrite=args.overwrite)  # before any training
-    pretrained = pretrain(settings)
-    train_file, eval_file = write_task_files(
-        sentence_mood_examples(load_default_corpus(), seed=args.seed), task_dir
-    )
-    results = {"pretraining": pretrained}
-    files = {"train_file": str(train_file), "eval_file": str(eval_file)}
-    results["pretrained"] = finetune(
-        _finetune_settings(
-            args, model_dir=settings.output, output=f"{settings.output}-mood-{RUNS[0]}", **files
-        )
-    )
-    with tempfile.TemporaryDirectory(prefix="hf-ssl-scratch-") as scratch:
-        # The same architecture, randomly initialised: the baseline that pretraining must beat.
-        _save_untrained_twin(settings.output, scratch)
-        results["from_scratch"] = finetune(
-            _finetune_settings(args, model_dir=scratch, output=f"{settings.output}-mood-{RUNS[1]}", **files)
-        )
-    return results
 
 
 def _finetune_settings(args: argparse.Namespace, **fields: str | None) -> FinetuneSettings:
@@ -232,17 +213,6 @@ def _bench(args: argparse.Namespace) -> dict | list:
             temporary.write_text(text)
             temporary.replace(target)
     return results if len(results) > 1 else results[0]
-
-
-def _save_untrained_twin(pretrained_dir: str, target: str) -> None:
-    from transformers import AutoConfig, AutoModelForPreTraining, AutoTokenizer
-
-    from .models.registry import check_known_family
-
-    check_known_family(pretrained_dir)
-    config = AutoConfig.from_pretrained(pretrained_dir)
-    AutoModelForPreTraining.from_config(config).save_pretrained(target)
-    AutoTokenizer.from_pretrained(pretrained_dir).save_pretrained(target)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -426,7 +426,6 @@ def convert_directory(
     import transformers
 
     from .io import atomic_directory, check_output_directory, read_config_json
-    from .models.registry import check_known_family
 
     if to not in ("hf_ssl", "transformers"):
         raise ValueError(f"to={to!r}; expected 'hf_ssl' or 'transformers'")
@@ -436,7 +435,6 @@ def convert_directory(
         raise FileNotFoundError(
             f"{config_file} does not exist: {source!r} is not a saved checkpoint directory"
         )
-    check_known_family(source)
     config = read_config_json(config_file)
     architectures = config.get("architectures") or []
     if not architectures:

@@ -417,10 +417,13 @@ def _symlink_loop(action: str) -> Callable[[Path], object]:
 
 
 def _unknown_family(tmp: Path) -> None:
-    _bert(tmp / "source")
-    config = json.loads((tmp / "source" / "config.json").read_text())
-    (tmp / "source" / "config.json").write_text(json.dumps({**config, "model_type": "hf_ssl_future"}))
-    main(["convert", str(tmp / "source"), str(tmp / "out"), "--to", "transformers"])
+    model_dir = tmp / "pretrained"
+    _bert(model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    (model_dir / "config.json").write_text(json.dumps({**config, "model_type": "hf_ssl_future"}))
+    train = _finetune_file(tmp, "text,label\nhello,a\nbye,b\n")
+    files = ["--train-file", str(train), "--eval-file", str(train)]
+    main(["finetune", "--model-dir", str(model_dir), *files, "--output", str(tmp / "out")])
 
 
 def _output_dot(tmp: Path) -> None:

@@ -1,4 +1,4 @@
-"""Issue 10, claim 3: ELECTRA's replaced-token detection vs masked LM at equal pretraining compute.
+"""Claim 3: ELECTRA's replaced-token detection vs masked LM at equal pretraining compute.
 
 Clark et al. 2020 (ELECTRA) §3.2-3.4: a discriminator trained to spot the tokens a small generator
 replaced learns from every position, not only the 15% masked, and beats an MLM of the same size

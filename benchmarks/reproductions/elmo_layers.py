@@ -1,4 +1,4 @@
-"""Issue 10, claim 5: ELMo's layers serve different tasks — syntax lower, word sense higher.
+"""Claim 5: ELMo's layers serve different tasks — syntax lower, word sense higher.
 
 Peters et al. 2018 (ELMo) §5.3: a linear probe on the first biLSTM layer tags parts of speech
 better than one on the second, while word-sense disambiguation works better from the second; the

@@ -1,4 +1,4 @@
-"""Issue 10, claim 7: BERT embryology — which words a masked LM learns to fill in first.
+"""Claim 7: BERT embryology — which words a masked LM learns to fill in first.
 
 The lecture's "when does BERT learn what" (Chiang, Huang and Lee 2020, "Pretrained Language Model
 Embryology: The Birth of ALBERT", from memory: masked-token accuracy per part of speech over

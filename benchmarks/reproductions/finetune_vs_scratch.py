@@ -1,4 +1,4 @@
-"""Issue 10, claim 1: fine-tuning from MLM-pretrained weights beats the same model from scratch.
+"""Claim 1: fine-tuning from MLM-pretrained weights beats the same model from scratch.
 
 The lecture's fine-tune vs scratch curves in miniature: a tiny BERT (preset `bert-tiny`,
 L2/H128/A2/FFN512) is pretrained with masked-LM only (BERT §3.1 masking through

@@ -1,4 +1,4 @@
-"""Issue 10, claim 6: in-context learning — a tiny GPT answers from the examples in its prompt.
+"""Claim 6: in-context learning — a tiny GPT answers from the examples in its prompt.
 
 The lecture's zero/one/few-shot picture (Brown et al. 2020, GPT-3 §2) in the miniature that shows
 up on a CPU in minutes (project notes on reproductions §16.f, after Chan et al. 2022 and Reddy

@@ -1,4 +1,4 @@
-"""Issue 10, claim 2: NSP is solvable by topic overlap, SOP is not (ALBERT §4.6, Lan et al. 2020).
+"""Claim 2: NSP is solvable by topic overlap, SOP is not (ALBERT §4.6, Lan et al. 2020).
 
 ALBERT's argument: BERT's next-sentence prediction mixes topic prediction with coherence, and topic
 is the easy part (a random B comes from another document); sentence-order prediction takes both

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from transformers import PreTrainedConfig, PreTrainedModel
 
-# Keys of the builders in hf_ssl.pretraining and the trainers in hf_ssl.recipes.
+# Keys of the builders in hf_ssl.recipes.builders and the trainers in hf_ssl.recipes.pretraining.
 PretrainingBuilder = Literal["pair", "mlm", "causal", "denoising", "prefix"]
 TokenizerTrainer = Literal["wordpiece", "byte_level_bpe", "gpt2", "t5"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from hf_ssl.objectives import DenoisingCollator
-from hf_ssl.pretraining import complete_doc_blocks
+from hf_ssl.recipes.builders import complete_doc_blocks
 
 BOS, PAD, EOS = 0, 1, 2
 
@@ -89,8 +89,8 @@ def test_every_block_is_a_tensor_row_the_collator_accepts():
 
 def test_the_bart_recipe_trains_on_complete_doc_blocks_with_eos_as_full_stop():
     from hf_ssl.data import load_default_corpus
-    from hf_ssl.pretraining import BUILDERS
-    from hf_ssl.recipes import TOKENIZERS, PretrainSettings, _tokenize_documents
+    from hf_ssl.recipes import BUILDERS, TOKENIZERS, PretrainSettings
+    from hf_ssl.recipes.pretraining import _tokenize_documents
 
     documents = load_default_corpus()[:12]
     tokenizer = TOKENIZERS["bart"]((s for d in documents for s in d), vocab_size=300, model_max_length=64)

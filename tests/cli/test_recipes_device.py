@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from hf_ssl import recipes
+from hf_ssl.recipes.common import _training_args, device_arguments
 
 
 def test_training_arguments_use_the_cpu_only_without_a_gpu(monkeypatch, tmp_path):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert recipes.device_arguments() == {"use_cpu": False}
+    assert device_arguments() == {"use_cpu": False}
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert recipes.device_arguments() == {"use_cpu": True}
-    assert recipes._training_args(str(tmp_path)).use_cpu is True
+    assert device_arguments() == {"use_cpu": True}
+    assert _training_args(str(tmp_path)).use_cpu is True

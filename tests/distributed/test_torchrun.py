@@ -1,6 +1,6 @@
 """torchrun with 2 CPU processes (gloo) trains like one process with the same global batch.
 
-Issue 9, "Scale-out": DDP through Trainer for a tiny BERT (MLM) and a tiny GPT (causal LM) gives the
+DDP through Trainer for a tiny BERT (MLM) and a tiny GPT (causal LM) gives the
 single-process losses and weights within float tolerance; FSDP2 wraps each model's
 ``_no_split_modules`` layers and trains to the same result; collators seeded alike draw different
 masks on the two ranks. One launch runs everything (about 30 s

@@ -17,7 +17,7 @@ import hf_ssl
 from hf_ssl import benchmarking, presets, recipes
 from hf_ssl.hub.model_card import FAMILY_TASKS, available_templates, family_of
 from hf_ssl.models.registry import FAMILIES, FamilySpec
-from hf_ssl.pretraining import BUILDERS
+from hf_ssl.recipes.builders import BUILDERS
 
 from .tiny import TINY_CONFIGS
 

@@ -1,6 +1,6 @@
 """An interrupted Trainer checkpoint save leaves the previous checkpoint resumable and none half-written.
 
-Issue 9, "Faults survived". Plain Trainer writes ``checkpoint-N`` file by file and resumes from the
+Plain Trainer writes ``checkpoint-N`` file by file and resumes from the
 highest N whatever state it is in; ``SafeCheckpointTrainer`` removes a save that raised and skips a
 save that was killed (no trainer_state.json, which Trainer writes last). save_pretrained's own
 atomicity is covered in tests/test_checkpoint_integrity.py.

@@ -1,6 +1,6 @@
 """Trainer resume is exact: a run stopped at a checkpoint and resumed ends with the uninterrupted weights.
 
-Issue 9, "Faults survived": for an MLM objective (tiny BERT + MaskedLMCollator), a seq2seq one
+Checked for an MLM objective (tiny BERT + MaskedLMCollator), a seq2seq one
 (tiny BART fed MaskedLMCollator-noised sources, original ids as labels) and CBOW (dynamic windows,
 subsampling and negatives all drawn by CBOWCollator). Dropout is on, so the global
 RNGs Trainer restores matter too; the checkpoint falls mid-epoch, so Trainer's batch skipping and the

@@ -15,19 +15,19 @@ Each builder turns tokenised documents into the objective's examples and returns
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from transformers import AutoModelForPreTraining, default_data_collator
 
-from .models.bart import BartConfig, BartForConditionalGeneration
-from .models.electra import ElectraConfig, ElectraForPreTraining
-from .models.gpt import GPTConfig, GPTLMHeadModel
-from .models.mass import MassConfig, MassForConditionalGeneration
-from .models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM
-from .models.registry import FAMILIES, PretrainingBuilder
-from .models.roberta import RobertaConfig, RobertaForMaskedLM
-from .models.t5 import T5Config, T5ForConditionalGeneration
-from .objectives import (
+from ..models.bart import BartConfig, BartForConditionalGeneration
+from ..models.electra import ElectraConfig, ElectraForPreTraining
+from ..models.gpt import GPTConfig, GPTLMHeadModel
+from ..models.mass import MassConfig, MassForConditionalGeneration
+from ..models.prefix_lm import PrefixLMConfig, PrefixLMForCausalLM
+from ..models.registry import FAMILIES, PretrainingBuilder
+from ..models.roberta import RobertaConfig, RobertaForMaskedLM
+from ..models.t5 import T5Config, T5ForConditionalGeneration
+from ..objectives import (
     CausalLMCollator,
     DenoisingCollator,
     MaskedLMCollator,
@@ -37,9 +37,7 @@ from .objectives import (
     SpanCorruptionCollator,
     build_sentence_pair_examples,
 )
-
-if TYPE_CHECKING:
-    from .recipes import PretrainSettings
+from .settings import PretrainSettings
 
 # Sentence-pair objective of the pair-trained families: BERT's NSP, ALBERT's sentence-order prediction.
 PAIR_TASKS: dict[str, Literal["nsp", "sop"]] = {"bert": "nsp", "albert": "sop"}

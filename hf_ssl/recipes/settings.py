@@ -1,0 +1,46 @@
+"""The settings of `hf-ssl pretrain` and `hf-ssl finetune`: one dataclass per verb, one field per option.
+
+They live apart from the verbs so that the pretraining builders (which read `PretrainSettings`) and
+`pretrain` (which calls the builders) both import them without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class PretrainSettings:
+    """Everything `pretrain` needs; defaults train a tiny model in a few minutes on 2 CPU cores."""
+
+    model: str = "bert"
+    preset: str = "tiny"
+    corpus: str | None = None
+    output: str = "runs/bert-tiny"
+    vocab_size: int = 8000
+    seq_len: int = 64
+    batch_size: int = 32
+    steps: int = 600
+    learning_rate: float = 1e-3
+    seed: int = 0
+    eval_fraction: float = 0.05
+    overwrite: bool = False  # write into a non-empty output (its other files are kept)
+
+
+@dataclass
+class FinetuneSettings:
+    """Sequence classification from CSV or JSONL files (columns: text [, text_pair], label)."""
+
+    model_dir: str = "runs/bert-tiny"
+    train_file: str = ""
+    eval_file: str = ""
+    output: str = "runs/bert-tiny-finetuned"
+    text_column: str = "text"
+    text_pair_column: str | None = None
+    label_column: str = "label"
+    epochs: float = 3.0
+    batch_size: int = 32
+    learning_rate: float = 3e-4
+    max_length: int = 64
+    seed: int = 0
+    overwrite: bool = False  # write into a non-empty output (its other files are kept)
