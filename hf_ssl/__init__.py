@@ -90,7 +90,7 @@ from .objectives import (
     build_sentence_pair_examples,
 )
 from .presets import PRESETS, get_config, preset
-from .training import (
+from .trainer import (
     ComponentLossCallback,
     ResumableNoiseCallback,
     SafeCheckpointTrainer,

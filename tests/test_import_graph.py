@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"layers", "data", "metrics", "plots"},
     {"heads", "objectives", "conversion", "analysis"},
     {"models"},
-    {"hub", "presets", "training", "benchmarking"},
+    {"hub", "presets", "trainer", "benchmarking"},
     {"recipes"},
     {"cli", "__init__"},
 ]

@@ -225,7 +225,7 @@ class CBOWCollator:
             raise ValueError(f"features must be a non-empty list of documents, got {features!r:.80}")
         documents = [self._document(feature, index) for index, feature in enumerate(features)]
         # One generator for the whole batch: the shared stream (reseeded per DataLoader worker and
-        # DDP rank), or in keyed mode (hf_ssl.training.ResumableNoiseCallback) one seeded from
+        # DDP rank), or in keyed mode (hf_ssl.trainer.ResumableNoiseCallback) one seeded from
         # (seed, epoch, this batch's ids), so a resumed run draws what the uninterrupted one did.
         generator = self._generator.get(
             [ids.tolist() for ids in documents] if self._generator.keyed else None

@@ -126,7 +126,7 @@ class MaskedLMCollator:
     ``seed=None`` seeds the generator nondeterministically. In DataLoader workers the generator is
     reseeded once per worker from the worker's seed (mixed with ``seed``), so workers do not repeat
     each other's masks and each epoch gets new ones. For a Trainer run that must resume exactly,
-    switch to keyed masks (``hf_ssl.training.ResumableNoiseCallback``; see ``CollatorRNG``).
+    switch to keyed masks (``hf_ssl.trainer.ResumableNoiseCallback``; see ``CollatorRNG``).
     """
 
     vocab_size: int

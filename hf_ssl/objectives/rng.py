@@ -32,7 +32,7 @@ class CollatorRNG:
     A stream does not survive a Trainer resume: the resumed run builds a fresh collator, Trainer skips
     the batches already trained without collating them, and the main-process stream (or a worker's)
     restarts from the seed, so batch ``k`` gets batch 1's noise. Keyed mode (``set_keyed``, or
-    ``hf_ssl.training.ResumableNoiseCallback``) fixes that: before every batch the generator is
+    ``hf_ssl.trainer.ResumableNoiseCallback``) fixes that: before every batch the generator is
     reseeded from ``(seed, epoch, digest of the batch's token ids)``, which both runs agree on
     whatever was skipped, prefetched or sent to which worker (fairseq seeds per ``(seed, epoch,
     index)`` for the same reason, ``fairseq/data/mask_tokens_dataset.py:113-119``). Consequences:

@@ -33,7 +33,7 @@ from ..models.electra import ElectraForPreTraining
 from ..models.registry import FAMILIES, TokenizerTrainer
 from ..plots import save_loss_curve
 from ..presets import preset
-from ..training import ComponentLossCallback
+from ..trainer import ComponentLossCallback
 from .builders import BUILDERS
 from .common import _training_args, logger
 from .settings import PretrainSettings

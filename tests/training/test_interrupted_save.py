@@ -18,7 +18,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 import hf_ssl
 from hf_ssl.objectives import MaskedLMCollator
-from hf_ssl.training import (
+from hf_ssl.trainer import (
     ResumableNoiseCallback,
     SafeCheckpointTrainer,
     is_complete_checkpoint,

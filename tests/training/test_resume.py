@@ -5,7 +5,7 @@ Checked for an MLM objective (tiny BERT + MaskedLMCollator), a seq2seq one
 subsampling and negatives all drawn by CBOWCollator). Dropout is on, so the global
 RNGs Trainer restores matter too; the checkpoint falls mid-epoch, so Trainer's batch skipping and the
 collator's epoch both matter. A stream-mode collator is shown to break exactness, which is why
-``hf_ssl.training.ResumableNoiseCallback`` exists.
+``hf_ssl.trainer.ResumableNoiseCallback`` exists.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import hf_ssl
 from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives import CBOWCollator, MaskedLMCollator
 from hf_ssl.objectives.cbow import count_tokens
-from hf_ssl.training import ResumableNoiseCallback
+from hf_ssl.trainer import ResumableNoiseCallback
 
 VOCAB = 100
 PAD, MASK = 0, 1
