@@ -22,10 +22,11 @@ from typing import Any, ClassVar
 import torch
 from transformers import PreTrainedConfig
 from transformers.cache_utils import Cache, DynamicCache, EncoderDecoderCache
-from transformers.modeling_outputs import BaseModelOutput, Seq2SeqModelOutput
+from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput, Seq2SeqModelOutput
 
 from ..compat import accepts_cache, cache_field
 from ..constants import IGNORE_INDEX
+from ..heads import check_label_values, cross_entropy, select_labelled
 from ..layers import bidirectional_mask, causal_mask
 from ..layers.masks import sequence_ids_from_position_ids
 from .validation import check_integer_tensor, check_unused_inputs
@@ -271,8 +272,110 @@ class EncoderDecoderCore:
         )
 
 
+class Seq2SeqLMHead:
+    """Mixin for a conditional-generation model: the encoder-decoder core, then an LM head over the
+    decoder's states. One forward for every family; a family supplies what its paper changes:
+
+        seq2seq_core: the EncoderDecoderCore (the model itself, or the bare model it holds).
+        lm_logits(hidden): its vocabulary projection (BART adds a fixed bias, T5 v1.0 rescales before
+            a tied head).
+        lm_outputs(logits, labels, num_items_in_batch, encoded, decoded): the loss and any extra output
+            fields (Switch adds its router losses); by default the cross-entropy.
+        output_class: the ModelOutput it returns.
+        no_cache_with_labels: given labels, build no cache (BART, as transformers does).
+
+    In training with labels, logits are computed only at the n labelled positions and come back as
+    (n, V); otherwise (b, t, V).
+    """
+
+    config: Any
+    training: bool
+    output_class: ClassVar[type[Seq2SeqLMOutput]] = Seq2SeqLMOutput
+    no_cache_with_labels: ClassVar[bool] = False
+
+    @property
+    def seq2seq_core(self) -> EncoderDecoderCore:
+        return self  # type: ignore[return-value]
+
+    def lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def lm_outputs(
+        self,
+        logits: torch.Tensor,
+        labels: torch.Tensor | None,
+        num_items_in_batch: Any,
+        encoded: Any,
+        decoded: Any,
+    ) -> dict[str, Any]:
+        return {"loss": None if labels is None else cross_entropy(logits, labels, num_items_in_batch)}
+
+    def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
+        return self.seq2seq_core.shift_right(labels)
+
+    @accepts_cache
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        decoder_input_ids: torch.Tensor | None = None,
+        decoder_attention_mask: torch.Tensor | None = None,
+        encoder_outputs: Any = None,
+        past_key_values: Cache | None = None,
+        inputs_embeds: torch.Tensor | None = None,
+        decoder_inputs_embeds: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        use_cache: bool | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
+        return_dict: bool | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        position_ids: torch.Tensor | None = None,
+        decoder_position_ids: torch.Tensor | None = None,
+        cross_attention_mask: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> Seq2SeqLMOutput | tuple[Any, ...]:
+        """labels (b, t): the target ids, -100 where no prediction is wanted; without decoder inputs
+        the decoder reads them shifted right. Other arguments as `EncoderDecoderCore.encode_decode`'s."""
+        check_unused_inputs(type(self).__name__, kwargs, positions=True)
+        if labels is not None:
+            check_label_values(labels, self.config.vocab_size)
+            if self.no_cache_with_labels:
+                use_cache = False
+            if decoder_input_ids is None and decoder_inputs_embeds is None:
+                decoder_input_ids = self.prepare_decoder_input_ids_from_labels(labels)
+        encoded, decoded = self.seq2seq_core.encode_decode(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            decoder_input_ids=decoder_input_ids,
+            decoder_attention_mask=decoder_attention_mask,
+            encoder_outputs=encoder_outputs,
+            past_key_values=past_key_values,
+            inputs_embeds=inputs_embeds,
+            decoder_inputs_embeds=decoder_inputs_embeds,
+            use_cache=use_cache,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            position_ids=position_ids,
+            decoder_position_ids=decoder_position_ids,
+            cross_attention_mask=cross_attention_mask,
+        )
+        hidden = decoded.last_hidden_state  # (b, t, D)
+        if labels is not None:
+            # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
+            # projection, the largest matmul of a small model's step.
+            hidden, labels = select_labelled(hidden, labels, self.training)  # (n, D), (n,) in training
+        logits = self.lm_logits(hidden)  # (b, t, V), or (n, V) in training with labels
+        fields = self.lm_outputs(logits, labels, num_items_in_batch, encoded, decoded)
+        output = self.output_class(logits=logits, **fields, **seq2seq_fields(encoded, decoded))
+        return (
+            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
+        )
+
+
 __all__ = [
     "EncoderDecoderCore",
+    "Seq2SeqLMHead",
     "as_encoder_output",
     "decoder_masks",
     "encoder_mask",

@@ -27,26 +27,29 @@ from transformers.cache_utils import Cache
 from transformers.modeling_outputs import (
     BaseModelOutput,
     BaseModelOutputWithPastAndCrossAttentions,
-    Seq2SeqLMOutput,
     Seq2SeqQuestionAnsweringModelOutput,
     Seq2SeqSequenceClassifierOutput,
 )
 
-from ...compat import CACHE_NAMES, accepts_cache, cache_field
+from ...compat import CACHE_NAMES, cache_field
 from ...heads import (
     FirstTokenClassifier,
     SpanQAHead,
-    check_label_values,
-    cross_entropy,
     num_classes,
-    select_labelled,
     sequence_classification_loss,
     span_loss,
 )
 from ...layers import TokenEmbeddings, TransformerStack
 from ...layers.embeddings import as_embedding
 from ..base import HfSslPreTrainedModel
-from ..encoder_decoder import EncoderDecoderCore, decoder_masks, encoder_mask, seq2seq_fields, shift_right
+from ..encoder_decoder import (
+    EncoderDecoderCore,
+    Seq2SeqLMHead,
+    decoder_masks,
+    encoder_mask,
+    seq2seq_fields,
+    shift_right,
+)
 from ..validation import (
     check_attention_mask,
     check_length,
@@ -283,18 +286,19 @@ _MODEL_ARGS = (
 )
 
 
-class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
+class BartForConditionalGeneration(Seq2SeqLMHead, BartPreTrainedModel, GenerationMixin):
     """Encoder-decoder + tied LM head (+ a fixed logits bias, as fairseq's checkpoints carry).
 
     Pretraining: input_ids = the corrupted text, labels = the original (DenoisingCollator); the
     decoder reads the labels shifted right. In training with labels, logits are computed only at the
-    n labelled positions and come back as (n, V); in eval mode they are (b, t, V). `generate` supports greedy, sampling and beam search
-    with a KV cache.
+    n labelled positions and come back as (n, V); in eval mode they are (b, t, V). `generate` supports
+    greedy, sampling and beam search with a KV cache.
     """
 
     _tied_weights_keys: dict[str, str] = {"lm_head.weight": "model.shared.weight"}
     _keys_to_ignore_on_load_missing: list[str] = ["final_logits_bias"]
     final_logits_bias: torch.Tensor  # (1, V) buffer, zeros (transformers keeps it for fairseq checkpoints)
+    no_cache_with_labels = True
 
     def __init__(self, config: BartConfig) -> None:
         super().__init__(config)
@@ -302,6 +306,10 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
         self.register_buffer("final_logits_bias", torch.zeros(1, config.vocab_size))
         self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
         self.post_init()
+
+    @property
+    def seq2seq_core(self) -> BartModel:
+        return self.model
 
     def get_encoder(self, modality: str | None = None) -> BartEncoder:
         return self.model.encoder
@@ -315,65 +323,8 @@ class BartForConditionalGeneration(BartPreTrainedModel, GenerationMixin):
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head = value
 
-    def prepare_decoder_input_ids_from_labels(self, labels: torch.Tensor) -> torch.Tensor:
-        return self.model.shift_right(labels)
-
-    @accepts_cache
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        decoder_input_ids: torch.Tensor | None = None,
-        decoder_attention_mask: torch.Tensor | None = None,
-        decoder_position_ids: torch.Tensor | None = None,
-        encoder_outputs: BaseModelOutput | tuple[Any, ...] | None = None,
-        past_key_values: Cache | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        decoder_inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        use_cache: bool | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        num_items_in_batch: torch.Tensor | int | None = None,
-        cross_attention_mask: torch.Tensor | None = None,
-        position_ids: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> Seq2SeqLMOutput | tuple[Any, ...]:
-        """labels (b, t): the target text, -100 where no prediction is wanted."""
-        check_unused_inputs(type(self).__name__, kwargs, positions=True)
-        if labels is not None:
-            use_cache = False
-            check_label_values(labels, self.config.vocab_size)
-            if decoder_input_ids is None and decoder_inputs_embeds is None:
-                decoder_input_ids = self.prepare_decoder_input_ids_from_labels(labels)
-        encoded, decoded = self.model.encode_decode(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            decoder_input_ids=decoder_input_ids,
-            decoder_attention_mask=decoder_attention_mask,
-            encoder_outputs=encoder_outputs,
-            past_key_values=past_key_values,
-            inputs_embeds=inputs_embeds,
-            decoder_inputs_embeds=decoder_inputs_embeds,
-            use_cache=use_cache,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            position_ids=position_ids,
-            decoder_position_ids=decoder_position_ids,
-            cross_attention_mask=cross_attention_mask,
-        )
-        hidden = decoded.last_hidden_state  # (b, t, D)
-        if labels is not None:
-            # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
-            # projection, the largest matmul of a small model's step.
-            hidden, labels = select_labelled(hidden, labels, self.training)  # (n, D), (n,) in training
-        logits = self.lm_head(hidden) + self.final_logits_bias[0]  # (b, t, V), or (n, V) in training
-        loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
-        output = Seq2SeqLMOutput(loss=loss, logits=logits, **seq2seq_fields(encoded, decoded))
-        return (
-            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
-        )
+    def lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.lm_head(hidden) + self.final_logits_bias[0]  # (..., V)
 
 
 def last_eos_states(

@@ -28,9 +28,8 @@ from transformers import initialization as init
 from transformers.cache_utils import Cache
 from transformers.modeling_outputs import BaseModelOutput, Seq2SeqLMOutput
 
-from ...compat import accepts_cache
 from ...constants import IGNORE_INDEX
-from ...heads import check_label_values, cross_entropy, select_labelled
+from ...heads import cross_entropy
 from ...layers import (
     FeedForward,
     MultiHeadAttention,
@@ -44,10 +43,10 @@ from ...layers.embeddings import as_embedding
 from ..base import HfSslPreTrainedModel
 from ..encoder_decoder import (
     EncoderDecoderCore,
+    Seq2SeqLMHead,
     decoder_masks,
     encoder_mask,
     self_attention_cache,
-    seq2seq_fields,
     shift_right,
 )
 from ..validation import check_attention_mask, check_sequence, check_unused_inputs
@@ -325,11 +324,12 @@ class T5Model(_T5EncoderDecoder):
         self.post_init()
 
 
-class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
+class T5ForConditionalGeneration(Seq2SeqLMHead, _T5EncoderDecoder, GenerationMixin):  # type: ignore[misc]
     """Encoder-decoder + LM head (tied and rescaled for v1.0, own matrix for v1.1); `generate` works
     with an EncoderDecoderCache (greedy, sampling, beam search). Switch adds its router losses."""
 
     _tied_weights_keys: dict[str, str] = {"lm_head.weight": "shared.weight"}
+    output_class = T5Seq2SeqLMOutput
 
     def __init__(self, config: T5Config) -> None:
         super().__init__(config)
@@ -342,62 +342,24 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head = value
 
-    @accepts_cache
-    def forward(  # type: ignore[override]  # a head adds labels, as transformers' heads do
-        self,
-        input_ids: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        decoder_input_ids: torch.Tensor | None = None,
-        decoder_attention_mask: torch.Tensor | None = None,
-        encoder_outputs: Any = None,
-        past_key_values: Cache | None = None,
-        inputs_embeds: torch.Tensor | None = None,
-        decoder_inputs_embeds: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        use_cache: bool | None = None,
-        output_attentions: bool | None = None,
-        output_hidden_states: bool | None = None,
-        return_dict: bool | None = None,
-        num_items_in_batch: torch.Tensor | int | None = None,
-        position_ids: torch.Tensor | None = None,
-        decoder_position_ids: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> T5Seq2SeqLMOutput | tuple[Any, ...]:
-        """labels (b, t): target ids, -100 where ignored; without decoder inputs they are shifted right."""
-        check_unused_inputs(type(self).__name__, kwargs, positions=True)
-        if labels is not None:
-            check_label_values(labels, self.config.vocab_size)
-        if labels is not None and decoder_input_ids is None and decoder_inputs_embeds is None:
-            decoder_input_ids = self._shift_right(labels)
-        encoder, decoder = self.encode_decode(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            decoder_input_ids=decoder_input_ids,
-            decoder_attention_mask=decoder_attention_mask,
-            encoder_outputs=encoder_outputs,
-            past_key_values=past_key_values,
-            inputs_embeds=inputs_embeds,
-            decoder_inputs_embeds=decoder_inputs_embeds,
-            use_cache=use_cache,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-            position_ids=position_ids,
-            decoder_position_ids=decoder_position_ids,
-        )
-        hidden = decoder.last_hidden_state
-        assert hidden is not None  # a stack always returns its last hidden state
-        if labels is not None:
-            # Sparse prediction, as hf_ssl's MLM head: padded target positions skip the vocabulary
-            # projection; logits come back as (n, V) for the n labelled positions.
-            hidden, labels = select_labelled(hidden, labels, self.training)  # (n, D), (n,) in training
+    def lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         if self.config.tie_word_embeddings:
             # mesh_tensorflow: rescale before projecting onto the (N(0, 1)-initialised) embeddings.
             hidden = hidden * self.config.d_model**-0.5
-        logits = self.lm_head(hidden)  # (b, t, V), or (n, V) in training with labels
+        return self.lm_head(hidden)  # (..., V)
 
+    def lm_outputs(
+        self,
+        logits: torch.Tensor,
+        labels: torch.Tensor | None,
+        num_items_in_batch: Any,
+        encoded: T5StackOutput,
+        decoded: T5StackOutput,
+    ) -> dict[str, Any]:
+        """The LM loss plus, for Switch, the router z-loss and load-balancing loss of both stacks."""
         z_loss: torch.Tensor | None = None
         aux_loss: torch.Tensor | None = None
-        for router_logits in (encoder.router_logits, decoder.router_logits):
+        for router_logits in (encoded.router_logits, decoded.router_logits):
             if router_logits is not None:
                 z, aux = router_z_loss(router_logits), load_balancing_loss(router_logits)
                 z_loss = z if z_loss is None else z_loss + z
@@ -419,19 +381,14 @@ class T5ForConditionalGeneration(_T5EncoderDecoder, GenerationMixin):
                     "z_loss": float(z_loss.detach()),
                     "aux_loss": float(aux_loss.detach()),
                 }
-        output = T5Seq2SeqLMOutput(
-            loss=loss,
-            logits=logits,
-            **seq2seq_fields(encoder, decoder),
-            lm_loss=lm_loss,
-            z_loss=z_loss,
-            aux_loss=aux_loss,
-            encoder_router_logits=encoder.router_logits,
-            decoder_router_logits=decoder.router_logits,
-        )
-        return (
-            output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
-        )
+        return {
+            "loss": loss,
+            "lm_loss": lm_loss,
+            "z_loss": z_loss,
+            "aux_loss": aux_loss,
+            "encoder_router_logits": encoded.router_logits,
+            "decoder_router_logits": decoded.router_logits,
+        }
 
 
 class T5EncoderModel(T5PreTrainedModel):
