@@ -34,113 +34,19 @@ import transformers
 
 from .conversion import to_transformers
 from .data import load_default_corpus
-from .models.albert import AlbertConfig, AlbertForMaskedLM
-from .models.bart import BartConfig, BartForConditionalGeneration
-from .models.bert import BertConfig, BertForMaskedLM
-from .models.electra import ElectraConfig, ElectraForMaskedLM
-from .models.gpt import GPTConfig, GPTLMHeadModel
-from .models.roberta import RobertaConfig, RobertaForMaskedLM
-from .models.t5 import T5Config, T5ForConditionalGeneration
+from .models.registry import FAMILIES
+from .models.spec import BENCH_MAX_LENGTH, BenchShape
 from .objectives import CausalLMCollator, MaskedLMCollator, PackingCollator, pack_batch, pack_seq2seq_batch
 
 logger = logging.getLogger(__name__)
 
-BATCH, LENGTH, MAX_LENGTH = 8, 128, 512
+BATCH, LENGTH, MAX_LENGTH = 8, 128, BENCH_MAX_LENGTH
 
 
-def _encoder(layers: int, hidden: int, heads: int) -> dict[str, Any]:
-    return {
-        "num_hidden_layers": layers,
-        "hidden_size": hidden,
-        "num_attention_heads": heads,
-        "intermediate_size": 4 * hidden,
-        "max_position_embeddings": MAX_LENGTH,
-    }
-
-
-def _seq2seq(layers: int, hidden: int, heads: int) -> dict[str, Any]:
-    sizes = {"layers": layers, "attention_heads": heads, "ffn_dim": 4 * hidden}
-    return {
-        "d_model": hidden,
-        "max_position_embeddings": MAX_LENGTH,
-        **{f"{side}_{k}": v for side in ("encoder", "decoder") for k, v in sizes.items()},
-    }
-
-
-_T5_MINI: dict[str, Any] = {
-    "vocab_size": 32128,
-    "d_model": 256,
-    "d_kv": 64,
-    "d_ff": 1024,
-    "num_layers": 4,
-    "num_heads": 4,
-}
-
-# name -> (model factory, objective, pad id, position offset)
-MODELS: dict[str, tuple[Callable[[], Any], str, int, int]] = {
-    "bert-small": (lambda: BertForMaskedLM(BertConfig(**_encoder(4, 256, 4))), "mlm", 0, 0),
-    "bert-base": (lambda: BertForMaskedLM(BertConfig(**_encoder(12, 768, 12))), "mlm", 0, 0),
-    "roberta-small": (
-        lambda: RobertaForMaskedLM(RobertaConfig(**{**_encoder(4, 256, 4), "max_position_embeddings": 514})),
-        "mlm",
-        1,
-        2,
-    ),
-    "albert-small": (
-        lambda: AlbertForMaskedLM(AlbertConfig(**_encoder(4, 256, 4), embedding_size=128)),
-        "mlm",
-        0,
-        0,
-    ),
-    "electra-small": (
-        lambda: ElectraForMaskedLM(ElectraConfig(**_encoder(12, 256, 4), embedding_size=128)),
-        "mlm",
-        0,
-        0,
-    ),
-    "gpt2-small": (
-        lambda: GPTLMHeadModel(GPTConfig(**{**_encoder(12, 768, 12), "max_position_embeddings": 1024})),
-        "causal",
-        50256,
-        0,
-    ),
-    "gpt2-mini": (lambda: GPTLMHeadModel(GPTConfig(**_encoder(4, 256, 4))), "causal", 50256, 0),
-    "gpt1-mini": (  # post-norm GPT-1: transformers' twin is OpenAIGPTLMHeadModel
-        lambda: GPTLMHeadModel(
-            GPTConfig(
-                **_encoder(4, 256, 4),
-                vocab_size=40478,
-                norm_position="post",
-                hidden_act="gelu",
-                bos_token_id=None,
-                eos_token_id=None,
-            )
-        ),
-        "causal",
-        0,
-        0,
-    ),
-    "bart-base": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(6, 768, 12))), "seq2seq", 1, 0),
-    "bart-mini": (lambda: BartForConditionalGeneration(BartConfig(**_seq2seq(2, 256, 4))), "seq2seq", 1, 0),
-    "t5-mini": (
-        lambda: T5ForConditionalGeneration(T5Config(**_T5_MINI)),
-        "seq2seq",
-        0,
-        0,
-    ),
-    "t5-gated-mini": (  # T5 v1.1's gated-GELU feed-forward (head tied: transformers' T5 always ties it)
-        lambda: T5ForConditionalGeneration(T5Config(**_T5_MINI, feed_forward_proj="gated-gelu")),
-        "seq2seq",
-        0,
-        0,
-    ),
-    "switch-mini": (  # every other feed-forward layer a top-1 mixture of 8 experts, 32 tokens each a row
-        lambda: T5ForConditionalGeneration(T5Config(**_T5_MINI, num_experts=8, expert_capacity=32)),
-        "seq2seq",
-        0,
-        0,
-    ),
-    "t5-small": (lambda: T5ForConditionalGeneration(T5Config(vocab_size=32128)), "seq2seq", 0, 0),
+# name -> the shape its family declares (FamilySpec.bench): model class, config, objective, pad id,
+# position offset.
+MODELS: dict[str, BenchShape] = {
+    name: shape for spec in FAMILIES.values() for name, shape in spec.bench.items()
 }
 
 
@@ -395,9 +301,11 @@ def benchmark(name: str, *, quick: bool = False, seed: int = 0) -> dict[str, Any
 
 
 def _benchmark(name: str, quick: bool, seed: int) -> dict[str, Any]:
-    factory, objective, pad, offset = MODELS[name]
+    shape = MODELS[name]
+    objective, pad, offset = shape.objective, shape.pad_token_id, shape.position_offset
     torch.manual_seed(seed)
-    ours = factory()
+    config_class: Any = shape.head.config_class
+    ours: Any = shape.head(config_class(**shape.config))
     ours.config._attn_implementation = "sdpa"
     theirs = to_transformers(ours)
     vocab = ours.config.vocab_size

@@ -8,9 +8,10 @@ import pytest
 
 from hf_ssl import benchmarking
 from hf_ssl.cli import main
-from hf_ssl.models.bart import BartConfig, BartForConditionalGeneration
-from hf_ssl.models.bert import BertConfig, BertForMaskedLM
-from hf_ssl.models.gpt import GPTConfig, GPTLMHeadModel
+from hf_ssl.models.bart import BartForConditionalGeneration
+from hf_ssl.models.bert import BertForMaskedLM
+from hf_ssl.models.gpt import GPTLMHeadModel
+from hf_ssl.models.spec import BenchShape
 
 TINY = {
     "hidden_size": 32,
@@ -24,27 +25,18 @@ TINY = {
 
 @pytest.fixture
 def tiny_models(monkeypatch):
+    monkeypatch.setitem(benchmarking.MODELS, "bert-test", BenchShape(BertForMaskedLM, TINY, "mlm"))
+    gpt = {**TINY, "bos_token_id": 2, "eos_token_id": 2}
     monkeypatch.setitem(
-        benchmarking.MODELS, "bert-test", (lambda: BertForMaskedLM(BertConfig(**TINY)), "mlm", 0, 0)
-    )
-    monkeypatch.setitem(
-        benchmarking.MODELS,
-        "gpt-test",
-        (lambda: GPTLMHeadModel(GPTConfig(**TINY, bos_token_id=2, eos_token_id=2)), "causal", 2, 0),
+        benchmarking.MODELS, "gpt-test", BenchShape(GPTLMHeadModel, gpt, "causal", pad_token_id=2)
     )
     bart = {"d_model": 32, "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2}
     bart |= {"decoder_attention_heads": 2, "encoder_ffn_dim": 64, "decoder_ffn_dim": 64}
+    bart |= {"vocab_size": 300, "max_position_embeddings": 512}
     monkeypatch.setitem(
         benchmarking.MODELS,
         "bart-test",
-        (
-            lambda: BartForConditionalGeneration(
-                BartConfig(**bart, vocab_size=300, max_position_embeddings=512)
-            ),
-            "seq2seq",
-            1,
-            0,
-        ),
+        BenchShape(BartForConditionalGeneration, bart, "seq2seq", pad_token_id=1),
     )
     monkeypatch.setattr(
         benchmarking,

@@ -1,11 +1,11 @@
 """The registry of model families: `FAMILIES` maps each family's name to the `FamilySpec` its folder declares.
 
-The Auto registration (`AUTO_CLASSES`, `register_auto_classes`), the presets' config classes and vocabularies, the
-`hf-ssl pretrain` families, builders and tokenizers, the model cards' Hub tasks and templates all read
-this registry; tests/models/test_registry.py checks the lists kept elsewhere (card templates, bench
-shapes, tiny test configs) against it. Adding a family = its `models/<name>/` folder, whose
-`__init__.py` defines `FAMILY`, plus one line in `_FAMILY_MODULES`. FamilySpec itself lives in
-`spec.py`: the family packages import it, and this module imports them.
+Everything that lists families reads this registry: the Auto registration (`AUTO_CLASSES`,
+`register_auto_classes`), the presets, `hf-ssl pretrain` (builders and tokenizers), the model cards'
+Hub tasks and templates, the speed benchmark's shapes and the tests' tiny configs;
+tests/models/test_registry.py checks every consumer against it. Adding a family = its `models/<name>/`
+folder, whose `__init__.py` defines `FAMILY`, plus one line in `_FAMILY_MODULES`. FamilySpec itself
+lives in `spec.py`: the family packages import it, and this module imports them.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The family registry against every consumer: each registered family appears wherever families are listed.
 
-Consumers that derive their lists from `hf_ssl.models.registry.FAMILIES` are checked for the derived
-content; lists kept elsewhere (card template files, the bench shapes, the tiny test configs) are checked
-for coverage, and where a family is absent on purpose the test names it.
+Consumers that derive their lists from `hf_ssl.models.registry.FAMILIES` (Auto classes, presets,
+recipes, bench shapes, tiny test configs) are checked for the derived content; the card template
+files are checked for coverage, and where a family is absent on purpose the test names it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from transformers import AutoConfig
 
 import hf_ssl
@@ -62,7 +61,8 @@ def test_every_family_has_a_card_template_and_a_hub_task(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=_ids)
 def test_every_family_has_a_tiny_test_config(spec):
-    assert spec.config_class in {type(config) for config in TINY_CONFIGS.values()}
+    assert spec.tiny_configs
+    assert all(type(TINY_CONFIGS[name]) is spec.config_class for name in spec.tiny_configs)
 
 
 def test_every_family_with_presets_has_at_least_one_and_every_preset_builds_its_family():
@@ -89,11 +89,11 @@ def test_pretrainable_families_have_a_builder_and_a_tokenizer_under_their_cli_na
 
 
 def test_every_family_with_a_transformers_twin_has_a_bench_entry():
-    benched = set()
-    for factory, *_ in benchmarking.MODELS.values():
-        with torch.device("meta"):  # the class is all that matters: no weights allocated
-            config_class = type(factory().config)
-        benched |= {spec.name for spec in SPECS if spec.config_class is config_class}
+    benched = {spec.name for spec in SPECS if spec.bench}
+    assert set(benchmarking.MODELS) == {name for spec in SPECS for name in spec.bench}
+    for spec in SPECS:
+        for shape in spec.bench.values():
+            assert shape.head in spec.heads.values() and shape.head.config_class is spec.config_class
     with_twin = {spec.name for spec in SPECS if spec.transformers_converter is not None}
     assert with_twin == {spec.name for spec in SPECS} - WITHOUT_TWIN
     assert benched == with_twin

@@ -1,7 +1,7 @@
-"""The registry of tiny models that every generic test runs over, and their inputs.
+"""The tiny models that every generic test runs over, and their inputs.
 
-A family joins the generic suite by adding its tiny config here: every head registered for it in
-`hf_ssl.AUTO_CLASSES` is then tested (save/load, Auto resolution, padding, eager vs sdpa, backward,
+A family joins the generic suite by declaring `tiny_configs` in its FamilySpec: every head
+registered for it in `hf_ssl.AUTO_CLASSES` is then tested (save/load, Auto resolution, padding, eager vs sdpa, backward,
 Trainer gradient accumulation, activation checkpointing).
 """
 
@@ -13,199 +13,19 @@ import torch
 from transformers import PreTrainedConfig, PreTrainedModel
 
 import hf_ssl
+from hf_ssl.models.registry import FAMILIES
 
 VOCAB = 128
 BATCH, LENGTH, CHOICES = 3, 10, 2
 LENGTHS = (10, 7, 4)  # rows are right-padded to LENGTH
 
+# Every family's tiny configs, as its FamilySpec declares them (hf_ssl/models/<name>/__init__.py).
 TINY_CONFIGS: dict[str, PreTrainedConfig] = {
-    "bert": hf_ssl.BertConfig(
-        vocab_size=VOCAB,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        num_labels=3,
-    ),
-    "roberta": hf_ssl.RobertaConfig(
-        vocab_size=VOCAB,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=66,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        num_labels=3,
-    ),
-    # 3 layers over 2 shared groups: exercises both factorized embeddings and uneven sharing.
-    "albert": hf_ssl.AlbertConfig(
-        vocab_size=VOCAB,
-        embedding_size=16,
-        hidden_size=32,
-        num_hidden_layers=3,
-        num_hidden_groups=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        classifier_dropout=0.0,
-        num_labels=3,
-    ),
-    # Generator at half width (16 = E: no generator projection; the discriminator projects 16 -> 32).
-    "electra": hf_ssl.ElectraConfig(
-        vocab_size=VOCAB,
-        embedding_size=16,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        generator_size=0.5,
-        num_labels=3,
-    ),
-    "gpt2": hf_ssl.GPTConfig(
-        vocab_size=VOCAB,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        norm_position="pre",
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        embedding_dropout_prob=0.0,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
-    ),
-    "gpt1": hf_ssl.GPTConfig(
-        vocab_size=VOCAB,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=128,
-        max_position_embeddings=64,
-        norm_position="post",
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        embedding_dropout_prob=0.0,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
-    ),
-    # BART's own special ids (<s>=0, <pad>=1, </s>=2 = decoder start): inputs end with </s>.
-    "bart": hf_ssl.BartConfig(
-        vocab_size=VOCAB,
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=64,
-        dropout=0.0,
-        num_labels=3,
-    ),
-    # MASS-base's shape in miniature: scaled embeddings, dropout-free for the exact tests.
-    "mass": hf_ssl.MassConfig(
-        vocab_size=VOCAB,
-        d_model=32,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=64,
-        dropout=0.0,
-        attention_dropout=0.0,
-        activation_dropout=0.0,
-        bos_token_id=3,
-        eos_token_id=4,
-        decoder_start_token_id=4,
-        forced_eos_token_id=4,
-    ),
-    # Without prefix_lengths a prefix LM is a causal decoder; tests/models/test_prefix_lm.py covers the prefix.
-    "prefix_lm": hf_ssl.PrefixLMConfig(
-        vocab_size=VOCAB,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        embedding_dropout_prob=0.0,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
-    ),
-    # T5 v1.1 (gated GELU, untied head) and a Switch variant: 4 experts, every other FFN sparse.
-    "t5": hf_ssl.T5Config(
-        vocab_size=VOCAB,
-        d_model=32,
-        d_kv=8,
-        d_ff=64,
-        num_heads=4,
-        num_layers=2,
-        dropout_rate=0.0,
-        feed_forward_proj="gated-gelu",
-        tie_word_embeddings=False,
-        num_labels=3,
-    ),
-    "switch": hf_ssl.T5Config(
-        vocab_size=VOCAB,
-        d_model=32,
-        d_kv=8,
-        d_ff=64,
-        num_heads=4,
-        num_layers=2,
-        dropout_rate=0.0,
-        num_experts=4,
-        expert_capacity=64,
-        router_jitter_noise=0.0,
-    ),
-    # Recurrent and static families: no attention kernel, their own inputs (see make_inputs).
-    "elmo": hf_ssl.ElmoConfig(
-        char_embedding_dim=4,
-        filters=[[1, 8], [2, 8]],
-        n_highway=1,
-        projection_dim=8,
-        lstm_dim=16,
-        n_layers=2,
-        vocab_size=VOCAB,
-        dropout=0.0,
-        representation_dropout=0.0,
-        num_labels=3,
-    ),
-    "cbow": hf_ssl.CBOWConfig(vocab_size=VOCAB, embedding_size=16, num_negatives=3),
-    "taglm": hf_ssl.TagLMConfig(
-        vocab_size=VOCAB,
-        lm_config=hf_ssl.BertConfig(
-            vocab_size=VOCAB,
-            hidden_size=16,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            intermediate_size=32,
-            max_position_embeddings=64,
-        ).to_dict(),
-        lm_output_size=16,
-        rnn_hidden_size=8,
-        word_embedding_size=8,
-        char_filters=4,
-        char_embedding_size=4,
-        dropout=0.0,
-        special_token_ids=[0],
-        id2label={0: "O", 1: "B-X", 2: "I-X"},
-        label2id={"O": 0, "B-X": 1, "I-X": 2},
-    ),
+    name: spec.config_class(**fields)
+    for spec in FAMILIES.values()
+    for name, fields in spec.tiny_configs.items()
 }
+assert all(getattr(config, "vocab_size", VOCAB) == VOCAB for config in TINY_CONFIGS.values())
 
 # Two families share GPTConfig; the registry is keyed by family, Auto classes by config class.
 CAUSAL_FAMILIES = ("gpt2", "gpt1", "prefix_lm")

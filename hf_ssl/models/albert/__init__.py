@@ -10,7 +10,7 @@ from transformers import (
     AutoModelForTokenClassification,
 )
 
-from ..spec import FamilySpec
+from ..spec import BenchShape, FamilySpec, encoder_sizes
 from .configuration_albert import AlbertConfig
 from .modeling_albert import (
     AlbertForMaskedLM,
@@ -40,6 +40,26 @@ FAMILY = FamilySpec(
     pretraining="pair",
     tokenizer="wordpiece",
     transformers_converter="convert_albert",
+    tiny_configs={
+        # 3 layers over 2 shared groups: exercises both factorized embeddings and uneven sharing.
+        "albert": {
+            "vocab_size": 128,
+            "embedding_size": 16,
+            "hidden_size": 32,
+            "num_hidden_layers": 3,
+            "num_hidden_groups": 2,
+            "num_attention_heads": 4,
+            "intermediate_size": 64,
+            "max_position_embeddings": 64,
+            "classifier_dropout": 0.0,
+            "num_labels": 3,
+        },
+    },
+    bench={
+        "albert-small": BenchShape(
+            AlbertForMaskedLM, {**encoder_sizes(4, 256, 4), "embedding_size": 128}, "mlm"
+        ),
+    },
 )
 
 __all__ = [

@@ -8,7 +8,7 @@ from transformers import (
     AutoModelForSequenceClassification,
 )
 
-from ..spec import FamilySpec
+from ..spec import BenchShape, FamilySpec, seq2seq_sizes
 from .configuration_bart import BartConfig
 from .modeling_bart import (
     BartDecoder,
@@ -36,6 +36,30 @@ FAMILY = FamilySpec(
     pretraining="denoising",
     tokenizer="byte_level_bpe",
     transformers_converter="convert_bart",
+    tiny_configs={
+        # BART's own special ids (<s>=0, <pad>=1, </s>=2 = decoder start): inputs end with </s>.
+        "bart": {
+            "vocab_size": 128,
+            "d_model": 32,
+            "encoder_layers": 2,
+            "decoder_layers": 2,
+            "encoder_attention_heads": 4,
+            "decoder_attention_heads": 4,
+            "encoder_ffn_dim": 64,
+            "decoder_ffn_dim": 64,
+            "max_position_embeddings": 64,
+            "dropout": 0.0,
+            "num_labels": 3,
+        },
+    },
+    bench={
+        "bart-base": BenchShape(
+            BartForConditionalGeneration, seq2seq_sizes(6, 768, 12), "seq2seq", pad_token_id=1
+        ),
+        "bart-mini": BenchShape(
+            BartForConditionalGeneration, seq2seq_sizes(2, 256, 4), "seq2seq", pad_token_id=1
+        ),
+    },
 )
 
 __all__ = [

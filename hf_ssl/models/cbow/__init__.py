@@ -14,6 +14,13 @@ FAMILY = FamilySpec(
         AutoModelForPreTraining: CBOWForPreTraining,
     },
     hub_task=("feature-extraction", "Continuous bag-of-words"),
+    tiny_configs={
+        "cbow": {
+            "vocab_size": 128,
+            "embedding_size": 16,
+            "num_negatives": 3,
+        },
+    },
 )
 
 __all__ = [

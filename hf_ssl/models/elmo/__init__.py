@@ -29,6 +29,21 @@ FAMILY = FamilySpec(
         AutoModelForSequenceClassification: ElmoForSequenceClassification,
     },
     hub_task=("feature-extraction", "Bidirectional language modelling"),
+    tiny_configs={
+        # Recurrent and static families: no attention kernel, their own inputs (see make_inputs).
+        "elmo": {
+            "char_embedding_dim": 4,
+            "filters": [[1, 8], [2, 8]],
+            "n_highway": 1,
+            "projection_dim": 8,
+            "lstm_dim": 16,
+            "n_layers": 2,
+            "vocab_size": 128,
+            "dropout": 0.0,
+            "representation_dropout": 0.0,
+            "num_labels": 3,
+        },
+    },
 )
 
 __all__ = [

@@ -10,7 +10,7 @@ from transformers import (
     AutoModelForTokenClassification,
 )
 
-from ..spec import FamilySpec
+from ..spec import BenchShape, FamilySpec, encoder_sizes
 from .configuration_roberta import RobertaConfig
 from .modeling_roberta import (
     RobertaForMaskedLM,
@@ -39,6 +39,28 @@ FAMILY = FamilySpec(
     pretraining="mlm",
     tokenizer="byte_level_bpe",
     transformers_converter="convert_roberta",
+    tiny_configs={
+        "roberta": {
+            "vocab_size": 128,
+            "hidden_size": 32,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "intermediate_size": 64,
+            "max_position_embeddings": 66,
+            "hidden_dropout_prob": 0.0,
+            "attention_probs_dropout_prob": 0.0,
+            "num_labels": 3,
+        },
+    },
+    bench={
+        "roberta-small": BenchShape(
+            RobertaForMaskedLM,
+            {**encoder_sizes(4, 256, 4), "max_position_embeddings": 514},
+            "mlm",
+            pad_token_id=1,
+            position_offset=2,
+        ),
+    },
 )
 
 __all__ = [
