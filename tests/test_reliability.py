@@ -416,6 +416,14 @@ def _symlink_loop(action: str) -> Callable[[Path], object]:
     return run
 
 
+def _electra_joint_model_from_a_discriminator(tmp: Path) -> None:
+    config = hf_ssl.ElectraConfig(
+        vocab_size=VOCAB, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64
+    )
+    hf_ssl.ElectraModel(config).save_pretrained(tmp)
+    hf_ssl.ElectraForPreTraining.from_pretrained(tmp)
+
+
 def _unknown_family(tmp: Path) -> None:
     model_dir = tmp / "pretrained"
     _bert(model_dir)
@@ -628,6 +636,13 @@ CASES = [
         _symlink_loop("save"),
         CheckpointError,
         "symbolic link that leads nowhere",
+    ),
+    Case(
+        "electra-joint-model-from-a-discriminator",
+        "unclear",
+        _electra_joint_model_from_a_discriminator,
+        ValueError,
+        "holds ElectraModel weights: the discriminator alone; ElectraForPreTraining loads joint",
     ),
     Case(
         "unknown-family-remote-code-prompt",

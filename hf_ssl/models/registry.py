@@ -55,11 +55,52 @@ AUTO_CLASSES: dict[type[PreTrainedConfig], dict[Any, type[PreTrainedModel]]] = {
 
 
 def register_auto_classes() -> None:
-    """Register every family's config and heads with transformers' Auto classes (idempotent)."""
+    """Register every family's config and heads with transformers' Auto classes (idempotent).
+
+    Every other Auto model class gets a refusal for the family's config. hf_ssl's config classes
+    share their names with transformers' (`T5Config`), and transformers' Auto lookup falls back on the
+    class name: without the refusal, `AutoModelForQuestionAnswering.from_pretrained(<hf_ssl T5>)`
+    would build transformers' T5ForQuestionAnswering with every weight newly initialised.
+    """
+    from transformers.models.auto import modeling_auto
+
+    every_auto_class = [
+        value
+        for name, value in vars(modeling_auto).items()
+        if name.startswith("AutoModel") and hasattr(value, "_model_mapping")
+    ]
     for config_class, heads in AUTO_CLASSES.items():
         AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
+        for auto_class in every_auto_class:
+            if auto_class not in heads:
+                auto_class.register(config_class, _refusal(config_class, auto_class, heads), exist_ok=True)
         for auto_class, model_class in heads.items():
             auto_class.register(config_class, model_class, exist_ok=True)
+
+
+def _refusal(config_class: type[PreTrainedConfig], auto_class: type, heads: dict[Any, type]) -> type:
+    """A stand-in model class whose constructors raise transformers' "Unrecognized configuration
+    class" error, naming the Auto classes the family does offer."""
+    offered = ", ".join(sorted(auto.__name__ for auto in heads))
+    message = (
+        f"Unrecognized configuration class {config_class} for this kind of AutoModel: "
+        f"{auto_class.__name__}. hf_ssl's {config_class.model_type} offers: {offered}."
+    )
+
+    def refuse(cls: type, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(message)
+
+    return type(
+        f"{config_class.__name__}Without{auto_class.__name__}",
+        (),
+        {
+            "__doc__": message,
+            "config_class": config_class,
+            "from_pretrained": classmethod(refuse),
+            "from_config": classmethod(refuse),
+            "_from_config": classmethod(refuse),
+        },
+    )
 
 
 def check_known_family(directory: str | os.PathLike[str]) -> None:

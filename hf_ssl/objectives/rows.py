@@ -42,7 +42,6 @@ __all__ = [
     "pad_rows_numpy",
     "read_document",
     "read_documents",
-    "refuse_empty_rows",
     "replacement_ids",
     "round_up",
     "row_lengths",
@@ -154,11 +153,6 @@ def empty_row_error(index: int) -> ValueError:
         f"feature {index} has no tokens; drop empty examples before batching "
         "(dataset.filter(lambda example: len(example['input_ids']) > 0))"
     )
-
-
-def refuse_empty_rows(lengths: Sequence[int]) -> None:
-    if lengths and min(lengths) == 0:
-        raise empty_row_error(list(lengths).index(0))
 
 
 def mask_value_error(index: int, position: int, value: int, key: str = "attention_mask") -> ValueError:

@@ -52,16 +52,22 @@ class ElectraPreTrainedModel(bert.BertPreTrainedModel):
         """A joint ElectraForPreTraining checkpoint holds two networks; every other class (the bare
         model, the fine-tuning heads) loads its discriminator, the network ELECTRA fine-tunes
         (Clark et al. 2020 §3.1). The generator's weights are then reported as unused."""
-        if cls.__name__ != "ElectraForPreTraining" and "key_mapping" not in kwargs:
-            from transformers import PreTrainedConfig
+        from transformers import PreTrainedConfig
 
-            with contextlib.suppress(OSError, ValueError):
-                found, _ = PreTrainedConfig.get_config_dict(
-                    pretrained_model_name_or_path, **_hub_kwargs(kwargs)
+        found: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            found, _ = PreTrainedConfig.get_config_dict(pretrained_model_name_or_path, **_hub_kwargs(kwargs))
+        joint = found.get("architectures") == ["ElectraForPreTraining"]
+        if cls.__name__ == "ElectraForPreTraining":
+            if found.get("model_type") == "hf_ssl_electra" and found.get("architectures") and not joint:
+                raise ValueError(
+                    f"{pretrained_model_name_or_path} holds {found['architectures'][0]} weights: the discriminator "
+                    "alone; ElectraForPreTraining loads joint generator + discriminator checkpoints. Load "
+                    "this one with ElectraModel, AutoModel or a fine-tuning head"
                 )
-                if found.get("architectures") == ["ElectraForPreTraining"]:
-                    prefix = "" if cls is ElectraModel else "electra."
-                    kwargs["key_mapping"] = {r"^discriminator\.electra\.": prefix}
+        elif joint and "key_mapping" not in kwargs:
+            prefix = "" if cls is ElectraModel else "electra."
+            kwargs["key_mapping"] = {r"^discriminator\.electra\.": prefix}
         return super().from_pretrained(pretrained_model_name_or_path, *args, **kwargs)
 
 
