@@ -217,25 +217,6 @@ class BertModel(BertPreTrainedModel):
 BertPreTrainedModel.base_model_class = BertModel
 
 
-ENCODER_ARGUMENTS = (
-    "input_ids",
-    "attention_mask",
-    "token_type_ids",
-    "position_ids",
-    "inputs_embeds",
-    "output_attentions",
-    "output_hidden_states",
-)
-
-
-def _encode(
-    model: BertPreTrainedModel, arguments: dict[str, Any], **extra: Any
-) -> BaseModelOutputWithPoolingAndCrossAttentions:
-    """Run the bare encoder on those of a head's arguments that it shares with the encoder (pass `locals()`)."""
-    shared = {name: arguments[name] for name in ENCODER_ARGUMENTS}
-    return model.encoder_model(**shared, **extra, return_dict=True)
-
-
 def _with_tuple(output: ModelOutput, return_dict: bool | None, config: BertConfig) -> Any:
     return output if (config.return_dict if return_dict is None else return_dict) else output.to_tuple()
 
@@ -294,6 +275,22 @@ class BertForMaskedLM(BertPreTrainedModel):
             return False
         return bool(labels.ne(IGNORE_INDEX).any())
 
+    def _labelled_positions(
+        self,
+        labels: torch.Tensor | None,
+        input_ids: torch.Tensor | None,
+        inputs_embeds: torch.Tensor | None,
+        output_attentions: bool | None,
+        output_hidden_states: bool | None,
+    ) -> torch.Tensor | None:
+        """(b, t) bool, the labelled positions, when only they need the last layer and the head
+        (`_predicts_sparsely`); None when every position does."""
+        if not self._predicts_sparsely(labels, output_attentions, output_hidden_states):
+            return None
+        assert labels is not None
+        check_label_shape(labels, (input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
+        return labels.ne(IGNORE_INDEX)
+
     def set_output_embeddings(self, value: nn.Linear) -> None:
         self.lm_head.decoder = value
 
@@ -316,14 +313,23 @@ class BertForMaskedLM(BertPreTrainedModel):
         Training with labels and nothing else asked for: only the masked positions go through the
         last layer and the head (`BertModel(only_at=...)`); the loss is the full computation's.
         """
-        if self._predicts_sparsely(labels, output_attentions, output_hidden_states):
-            assert labels is not None
-            check_label_shape(labels, (input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
-            selected = labels.ne(IGNORE_INDEX)  # (b, t)
-            out = _encode(self, locals(), only_at=selected)  # last_hidden_state (n, H)
+        selected = self._labelled_positions(
+            labels, input_ids, inputs_embeds, output_attentions, output_hidden_states
+        )
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            only_at=selected,
+            return_dict=True,
+        )  # last_hidden_state (b, t, H), or (n, H) at the selected positions
+        if selected is not None and labels is not None:
             logits, selected_labels = self.lm_head.predict(out.last_hidden_state), labels[selected]  # (n, V)
         else:
-            out = _encode(self, locals())
             logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
         loss = cross_entropy(logits, selected_labels, num_items_in_batch) if labels is not None else None
         output = MaskedLMOutput(
@@ -362,21 +368,32 @@ class BertForPreTraining(BertForMaskedLM):
         In training the last layer runs only at the masked positions and [CLS] (see BertForMaskedLM).
         """
         pair_label = next_sentence_label
-        if self._predicts_sparsely(labels, output_attentions, output_hidden_states):
-            assert labels is not None
-            check_label_shape(labels, (input_ids if input_ids is not None else inputs_embeds).shape[:2])  # type: ignore[union-attr]
-            selected = labels.ne(IGNORE_INDEX)  # (b, t)
+        selected = self._labelled_positions(
+            labels, input_ids, inputs_embeds, output_attentions, output_hidden_states
+        )
+        wanted = None
+        if selected is not None:
             first = torch.zeros_like(selected)
             first[:, 0] = True  # [CLS], which the pooler reads
             wanted = selected | first  # (b, t)
-            out = _encode(self, locals(), only_at=wanted)  # last_hidden_state (m, H), row-major
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            only_at=wanted,
+            return_dict=True,
+        )  # last_hidden_state (b, t, H), or (m, H) at the wanted positions, row-major
+        if selected is not None and wanted is not None:
             hidden, pooler = out.last_hidden_state, self.encoder_model.pooler
-            assert hidden is not None and pooler is not None
+            assert hidden is not None and pooler is not None and labels is not None
             logits = self.lm_head.predict(hidden[selected[wanted]])  # (n, V)
             selected_labels = labels[selected]  # (n,)
             pooled = pooler(hidden[first[wanted]].unsqueeze(1))  # (b, H)
         else:
-            out = _encode(self, locals())
             logits, selected_labels = self.lm_head(out.last_hidden_state, labels)
             pooled = out.pooler_output
         pair_logits = self.seq_relationship(pooled)  # (b, 2)
@@ -435,7 +452,16 @@ class BertForNextSentencePrediction(_PooledHeadModel):
         **kwargs: Any,
     ) -> NextSentencePredictorOutput | tuple[Any, ...]:
         labels = kwargs.pop("next_sentence_label", labels)
-        out = _encode(self, locals())
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self.seq_relationship(out.pooler_output)  # (b, 2)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = NextSentencePredictorOutput(
@@ -470,7 +496,16 @@ class BertForSequenceClassification(_PooledHeadModel):
         **kwargs: Any,
     ) -> SequenceClassifierOutput | tuple[Any, ...]:
         """labels (b,) class ids, (b,) floats for regression (num_labels 1), or (b, c) multi-label."""
-        out = _encode(self, locals())
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self._logits(out)
         loss = None
         if labels is not None:
@@ -514,10 +549,16 @@ class BertForMultipleChoice(_PooledHeadModel):
         def flat(x: torch.Tensor | None) -> torch.Tensor | None:
             return None if x is None else x.reshape(-1, *x.shape[2:])  # (b·c, t, ...)
 
-        arguments = dict(locals())
-        for name in ENCODER_ARGUMENTS[:5]:  # the tensors; every choice becomes one encoder row
-            arguments[name] = flat(arguments[name])
-        out = _encode(self, arguments)
+        out = self.encoder_model(  # every choice becomes one encoder row
+            input_ids=flat(input_ids),
+            attention_mask=flat(attention_mask),
+            token_type_ids=flat(token_type_ids),
+            position_ids=flat(position_ids),
+            inputs_embeds=flat(inputs_embeds),
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)  # (b, c)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = MultipleChoiceModelOutput(
@@ -549,7 +590,16 @@ class BertForTokenClassification(_PooledHeadModel):
         **kwargs: Any,
     ) -> TokenClassifierOutput | tuple[Any, ...]:
         """labels (b, t): a class per token, -100 for pieces and specials that carry no label."""
-        out = _encode(self, locals())
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self.classifier(self.dropout(out.last_hidden_state))  # (b, t, c)
         loss = cross_entropy(logits, labels, num_items_in_batch) if labels is not None else None
         output = TokenClassifierOutput(
@@ -582,7 +632,16 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         **kwargs: Any,
     ) -> QuestionAnsweringModelOutput | tuple[Any, ...]:
         """start/end_positions (b,): token indices of the answer span."""
-        out = _encode(self, locals())
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         start_logits, end_logits = self.span_head(out.last_hidden_state)  # (b, t) each
         loss = None
         if start_positions is not None and end_positions is not None:

@@ -138,7 +138,16 @@ class ElectraForReplacedTokenDetection(ElectraPreTrainedModel):
         **kwargs: Any,
     ) -> ReplacedTokenDetectionOutput | tuple[Any, ...]:
         """labels (b, t): 1 replaced, 0 original, -100 ignored (padding is ignored automatically)."""
-        out = bert._encode(self, locals())
+        out = self.encoder_model(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
+            inputs_embeds=inputs_embeds,
+            output_attentions=output_attentions,
+            output_hidden_states=output_hidden_states,
+            return_dict=True,
+        )
         logits = self.rtd_head(out.last_hidden_state)  # (b, t)
         loss = None
         if labels is not None:
