@@ -2,7 +2,7 @@
 pretraining and fine-tuning on the embedded corpus."""
 
 # The module docstring is the `hf-ssl --help` description. This module only reads the command line:
-# each verb is a function of hf_ssl.recipes (or of the Hub, conversion and benchmarking modules).
+# each verb is a function of hf_ssl.recipes (or of the Hub, conversion and bench modules).
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def _finetune_settings(args: argparse.Namespace, **fields: str | None) -> Finetu
 
 
 def _bench(args: argparse.Namespace) -> dict | list:
-    from .benchmarking import benchmark, markdown_table
+    from .bench import benchmark, markdown_table
 
     results = [benchmark(name, quick=args.quick) for name in args.model]
     for path, text in (

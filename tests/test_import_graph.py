@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"layers", "data", "metrics", "plots"},
     {"heads", "objectives", "conversion", "analysis"},
     {"models"},
-    {"hub", "presets", "trainer", "benchmarking"},
+    {"hub", "presets", "trainer", "bench"},
     {"recipes"},
     {"cli", "__init__"},
 ]

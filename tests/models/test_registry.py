@@ -13,7 +13,7 @@ import pytest
 from transformers import AutoConfig
 
 import hf_ssl
-from hf_ssl import benchmarking, presets, recipes
+from hf_ssl import bench, presets, recipes
 from hf_ssl.hub.model_card import FAMILY_TASKS, available_templates, family_of
 from hf_ssl.models.registry import FAMILIES, FamilySpec
 from hf_ssl.recipes.builders import BUILDERS
@@ -90,7 +90,7 @@ def test_pretrainable_families_have_a_builder_and_a_tokenizer_under_their_cli_na
 
 def test_every_family_with_a_transformers_twin_has_a_bench_entry():
     benched = {spec.name for spec in SPECS if spec.bench}
-    assert set(benchmarking.MODELS) == {name for spec in SPECS for name in spec.bench}
+    assert set(bench.MODELS) == {name for spec in SPECS for name in spec.bench}
     for spec in SPECS:
         for shape in spec.bench.values():
             assert shape.head in spec.heads.values() and shape.head.config_class is spec.config_class
