@@ -18,9 +18,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..constants import IGNORE_INDEX
 from ..layers.feed_forward import activation_function
-from .losses import check_label_shape
+from .losses import select_labelled
 
 
 class MaskedLMHead(nn.Module):
@@ -51,11 +50,7 @@ class MaskedLMHead(nn.Module):
         Otherwise: logits (b, t, V) and `labels` unchanged.
         """
         if labels is not None:
-            check_label_shape(labels, hidden_states.shape[:-1])
-        if labels is not None and self.training:
-            selected = labels.ne(IGNORE_INDEX)  # (b, t)
-            hidden_states = hidden_states[selected]  # (n, H)
-            labels = labels[selected]  # (n,)
+            hidden_states, labels = select_labelled(hidden_states, labels, self.training)  # (n, H), (n,)
         return self.predict(hidden_states), labels  # (..., V)
 
     def predict(self, hidden_states: torch.Tensor) -> torch.Tensor:
