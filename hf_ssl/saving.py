@@ -68,8 +68,8 @@ def _fsync(path: Path) -> None:
 def recover(directory: Path) -> None:
     """Finish a committed save (roll its journal forward) and remove staging left by crashed saves.
 
-    The caller holds the exclusive lock. A staging directory still locked by a live writer (an
-    `hf_ssl.io.atomic_directory` run filling it) is left alone.
+    The caller holds the exclusive lock; a live save holds that lock for as long as its staging
+    directory exists, so every staging directory found here is a dead save's.
     """
     journal = directory / JOURNAL
     if journal.is_file():
@@ -78,32 +78,16 @@ def recover(directory: Path) -> None:
         journal.unlink()
         _fsync(directory)
     for leftover in directory.glob(f"{STAGING_PREFIX}*"):
-        if leftover.is_dir() and not _held(leftover):
-            shutil.rmtree(leftover, ignore_errors=True)
+        shutil.rmtree(leftover, ignore_errors=True)
     for unfinished_journal in directory.glob(f"{JOURNAL}.*.tmp"):  # a save that died before its commit
         unfinished_journal.unlink(missing_ok=True)
-
-
-def _held(directory: Path) -> bool:
-    """Whether a live process holds `directory`'s lock (a crashed one released it when it died)."""
-    try:
-        handle = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(handle)
-    return False
 
 
 def needs_recovery(directory: Path) -> bool:
     return (
         (directory / JOURNAL).is_file()
         or any(directory.glob(f"{JOURNAL}.*.tmp"))
-        or any(not _held(p) for p in directory.glob(f"{STAGING_PREFIX}*") if p.is_dir())
+        or any(directory.glob(f"{STAGING_PREFIX}*"))
     )
 
 
