@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from .recipes import (
+    CURVES,
     PRETRAINABLE,
+    RESULTS,
     FinetuneSettings,
     PretrainSettings,
     default_output,
@@ -22,6 +24,8 @@ from .recipes import (
     evaluate_classifier,
     finetune,
     pretrain,
+    results_table,
+    task_directory,
 )
 
 
@@ -46,8 +50,19 @@ def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=d.batch_size)
     parser.add_argument("--steps", type=int, default=d.steps)
     parser.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    parser.add_argument(
+        "--dropout",
+        type=_dropout,
+        default=d.dropout,
+        help=f"the network's dropout while pretraining (default {d.dropout}); 'family' keeps the family's own",
+    )
     parser.add_argument("--seed", type=int, default=d.seed)
     _add_overwrite(parser)
+
+
+def _dropout(text: str) -> float | None:
+    """--dropout: a probability, or 'family' for the family's own default."""
+    return None if text == "family" else float(text)
 
 
 def _pretrain_settings(args: argparse.Namespace) -> PretrainSettings:
@@ -61,6 +76,7 @@ def _pretrain_settings(args: argparse.Namespace) -> PretrainSettings:
         batch_size=args.batch_size,
         steps=args.steps,
         learning_rate=args.learning_rate,
+        dropout=args.dropout,
         seed=args.seed,
         overwrite=args.overwrite,
     )
@@ -127,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     _add_overwrite(convert)
     demo_command = commands.add_parser(
-        "demo", help="pretrain on the embedded corpus, then fine-tune on sentence mood"
+        "demo",
+        help="pretrain on the embedded corpus, then fine-tune on sentence mood from it and from scratch (3 seeds)",
     )
     _add_pretrain_args(demo_command)
     _add_finetune_args(demo_command, files=False)
@@ -176,12 +193,17 @@ def main(argv: list[str] | None = None) -> int:
 
         result = convert_directory(args.source, args.output, to=args.to, overwrite=args.overwrite)
     else:
+        settings = _pretrain_settings(args)
         result = demo(
-            _pretrain_settings(args),
+            settings,
             epochs=args.epochs,
             batch_size=args.finetune_batch_size,
             learning_rate=args.finetune_learning_rate,
         )
+        runs_dir = task_directory(settings.output)
+        print(results_table(result["summary"]))
+        print(f"\nmodel: {settings.output}; runs, {CURVES} and {RESULTS}: {runs_dir}")
+        return 0
     print(json.dumps(result, indent=2, default=str))
     return 0
 

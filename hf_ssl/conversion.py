@@ -27,6 +27,26 @@ from transformers import PreTrainedConfig, PreTrainedModel
 
 logger = logging.getLogger(__name__)
 
+_LOAD_REPORT_LOGGER = "transformers.modeling_utils"  # where transformers logs its per-key load table
+
+
+class _DropLoadReport(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "LOAD REPORT" not in record.getMessage()
+
+
+@contextmanager
+def _without_load_report() -> Iterator[None]:
+    """Hold back transformers' table of missing and unexpected keys (a line per key) while a checked
+    load runs: the checked load reports the same keys itself, once, or raises naming them."""
+    report_logger, drop = logging.getLogger(_LOAD_REPORT_LOGGER), _DropLoadReport()
+    report_logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        report_logger.removeFilter(drop)
+
+
 Merge = Callable[[list[torch.Tensor]], torch.Tensor]
 Split = Callable[[torch.Tensor], list[torch.Tensor]]
 
@@ -256,9 +276,10 @@ class LoadsTransformersCheckpoints:
         if strict is False:
             return cls._from_pretrained_checked(pretrained_model_name_or_path, *args, **kwargs)
         wants_info = bool(kwargs.pop("output_loading_info", False))
-        model, info = cls._from_pretrained_checked(
-            pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
-        )
+        with _without_load_report():  # this method says what did not fit, in one line or an error
+            model, info = cls._from_pretrained_checked(
+                pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
+            )
         problems = {
             k: sorted(info[k]) for k in ("missing_keys", "unexpected_keys", "mismatched_keys") if info.get(k)
         }

@@ -45,6 +45,7 @@ from hf_ssl.data import iter_texts, load_default_corpus, train_wordpiece_tokeniz
 from hf_ssl.data.tasks import MOODS, sentence_mood_examples
 from hf_ssl.metrics import compute_classification_metrics
 from hf_ssl.presets import preset
+from hf_ssl.recipes import PretrainSettings
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +88,20 @@ class Tier:
     evals_per_run: int = 10
     model_overrides: tuple[tuple[str, int], ...] = ()
     max_documents: int | None = None
+    dropout: float | None = None  # the network's dropout (both arms, pretraining and fine-tuning)
 
 
+# The full tier pretrains with `hf-ssl pretrain`'s defaults (steps, batch, row length, learning rate,
+# vocabulary, dropout), so it tests the recipe the main job uses, with MLM alone as §16.a specifies.
+_DEFAULT = PretrainSettings()
 FULL = Tier(
     name="full",
-    pretrain_steps=1000,
-    pretrain_batch=32,
-    seq_len=48,
-    pretrain_lr=1e-3,
-    vocab_size=4000,
+    pretrain_steps=_DEFAULT.steps,
+    pretrain_batch=_DEFAULT.batch_size,
+    seq_len=_DEFAULT.seq_len,
+    pretrain_lr=_DEFAULT.learning_rate,
+    vocab_size=_DEFAULT.vocab_size,
+    dropout=_DEFAULT.dropout,
     pretrain_seeds=(0, 1, 2),
     finetune_seeds=(0, 1),
     train_sizes=(250, 1000),
@@ -214,6 +220,8 @@ def _args(output: str, seed: int, **kwargs: Any) -> TrainingArguments:
 
 def _config(tier: Tier, tokenizer: Any, **extra: Any) -> BertConfig:
     sizes = {**preset("bert-tiny"), **dict(tier.model_overrides)}
+    if tier.dropout is not None:
+        sizes |= {"hidden_dropout_prob": tier.dropout, "attention_probs_dropout_prob": tier.dropout}
     return BertConfig(
         **sizes,
         vocab_size=len(tokenizer),

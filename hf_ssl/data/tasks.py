@@ -22,18 +22,26 @@ _ENDING = re.compile(r"""([.?!])["'’”)\]]*\s*$""")
 _MIN_WORDS = 4
 
 
+def sentence_mood(sentence: str) -> tuple[str, str] | None:
+    """(text without its final mark, mood) of one sentence, or None when it is not a task example
+    (no final . ? or !, fewer than 4 words, or a mark left inside the end, as in "?!")."""
+    match = _ENDING.search(sentence)
+    if match is None:
+        return None
+    text = sentence[: match.start()].strip().strip("\"'“‘ ")
+    if len(text.split()) < _MIN_WORDS or any(mark in text[-2:] for mark in "?!"):
+        return None
+    return text, MOODS[match.group(1)]
+
+
 def sentence_mood_examples(documents: Iterable[Document], *, seed: int = 0) -> list[dict[str, str]]:
     """{"text", "label"} rows, balanced across the three moods, shuffled with `seed`."""
     by_label: dict[str, list[dict[str, str]]] = {label: [] for label in MOODS.values()}
     for document in documents:
         for sentence in document:
-            match = _ENDING.search(sentence)
-            if match is None:
-                continue
-            text = sentence[: match.start()].strip().strip("\"'“‘ ")
-            if len(text.split()) < _MIN_WORDS or any(mark in text[-2:] for mark in "?!"):
-                continue
-            by_label[MOODS[match.group(1)]].append({"text": text, "label": MOODS[match.group(1)]})
+            example = sentence_mood(sentence)
+            if example is not None:
+                by_label[example[1]].append({"text": example[0], "label": example[1]})
     smallest = min(len(rows) for rows in by_label.values())
     if smallest == 0:
         raise ValueError(f"the corpus lacks a mood: counts { ({k: len(v) for k, v in by_label.items()}) }")
@@ -41,6 +49,21 @@ def sentence_mood_examples(documents: Iterable[Document], *, seed: int = 0) -> l
     rows = [row for label_rows in by_label.values() for row in rng.sample(label_rows, smallest)]
     rng.shuffle(rows)
     return rows
+
+
+def without_examples(documents: Iterable[Document], rows: Iterable[dict[str, str]]) -> list[Document]:
+    """`documents` minus every sentence that gives one of `rows`' texts: pretraining text that holds
+    none of the sentences a task evaluates on (with their final marks, which are the labels)."""
+    held_out = {row["text"] for row in rows}
+    kept = []
+    for document in documents:
+        sentences = []
+        for sentence in document:
+            example = sentence_mood(sentence)
+            if example is None or example[0] not in held_out:
+                sentences.append(sentence)
+        kept.append(sentences)
+    return kept
 
 
 def write_task_files(

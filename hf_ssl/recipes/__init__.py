@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .builders import BUILDERS, complete_doc_blocks
 from .common import device_arguments
-from .demo_run import demo
+from .demo_run import CURVES, RESULTS, demo, results_table, task_directory
 from .evaluation import evaluate_classifier
 from .finetuning import finetune
 from .pretraining import PRETRAINABLE, TOKENIZERS, default_output, pretrain
@@ -21,7 +21,9 @@ from .settings import FinetuneSettings, PretrainSettings
 
 __all__ = [
     "BUILDERS",
+    "CURVES",
     "PRETRAINABLE",
+    "RESULTS",
     "TOKENIZERS",
     "FinetuneSettings",
     "PretrainSettings",
@@ -32,4 +34,6 @@ __all__ = [
     "evaluate_classifier",
     "finetune",
     "pretrain",
+    "results_table",
+    "task_directory",
 ]

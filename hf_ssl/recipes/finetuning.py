@@ -9,6 +9,7 @@ are also what `evaluate_classifier` scores with.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from transformers import (
     AutoTokenizer,
     DataCollatorWithPadding,
     Trainer,
+    set_seed,
 )
 
 from ..io import atomic_directory, check_output_directory
@@ -26,6 +28,8 @@ from ..models.registry import check_known_family
 from ..objectives import GPTTaskCollator
 from .common import _training_args, logger
 from .settings import FinetuneSettings
+
+LOGS_PER_EPOCH = 4  # training-loss entries an epoch in the log history (the fine-tuning curves)
 
 
 def _load_table(path: str) -> Any:
@@ -94,6 +98,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
 
     check_known_family(settings.model_dir)
     tokenizer = AutoTokenizer.from_pretrained(settings.model_dir)
+    set_seed(settings.seed)  # the new head's initialisation too, not only Trainer's batch order
     model = AutoModelForSequenceClassification.from_pretrained(
         settings.model_dir, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
     )
@@ -128,7 +133,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         learning_rate=settings.learning_rate,
         warmup_steps=0.1,
         eval_strategy="epoch",
-        logging_strategy="epoch",
+        logging_steps=max(1, math.ceil(len(train) / settings.batch_size) // LOGS_PER_EPOCH),
         seed=settings.seed,
         # GPT's collator reads pair_ids, which no forward argument names: keep every column.
         remove_unused_columns=not is_gpt,
@@ -150,6 +155,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         "labels": labels,
         "train_examples": len(train),
         "eval_examples": len(dev),
+        "log_history": trainer.state.log_history,  # training loss a quarter epoch, dev loss an epoch
     }
     if not trainer.is_world_process_zero():
         return metrics  # under torchrun every rank gets here; two writers would race for the directory

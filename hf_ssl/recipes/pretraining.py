@@ -14,13 +14,13 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 from transformers import Trainer
 
-from ..data import iter_texts, load_default_corpus, read_documents
+from ..data import Document, iter_texts, load_default_corpus, read_documents
 from ..data.tokenizers import (
     train_byte_level_bpe_tokenizer,
     train_gpt2_tokenizer,
@@ -34,7 +34,7 @@ from ..models.registry import FAMILIES, TokenizerTrainer
 from ..plots import save_loss_curve
 from ..presets import preset
 from ..trainer import ComponentLossCallback
-from .builders import BUILDERS
+from .builders import BUILDERS, PAIR_MODELS
 from .common import _training_args, logger
 from .settings import PretrainSettings
 
@@ -63,10 +63,23 @@ def default_output(model: str, preset_name: str) -> str:
     return os.path.join("runs", f"{model}-{preset_name}")
 
 
+# Every name the families' configs give a dropout of the network itself (not of a fine-tuning head).
+DROPOUT_FIELDS = (
+    "hidden_dropout_prob",
+    "attention_probs_dropout_prob",
+    "embedding_dropout_prob",
+    "dropout",
+    "attention_dropout",
+    "activation_dropout",
+    "dropout_rate",
+)
+
+
 def _tokenize_documents(tokenizer: Any, documents: list[list[str]]) -> list[list[list[int]]]:
-    """Token ids of every sentence, still grouped by document (no special tokens)."""
+    """Token ids of every sentence, still grouped by document (no special tokens). Sentences longer
+    than the model's input are expected here (the builders cut and pack them): no warning about it."""
     sentences = [s for document in documents for s in document]
-    ids = tokenizer(sentences, add_special_tokens=False)["input_ids"]
+    ids = tokenizer(sentences, add_special_tokens=False, verbose=False)["input_ids"]
     out, start = [], 0
     for document in documents:
         out.append(ids[start : start + len(document)])
@@ -83,15 +96,33 @@ def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
     return [documents[i] for i in order[held:]], [documents[i] for i in order[:held]]
 
 
-def pretrain(settings: PretrainSettings) -> dict[str, Any]:
-    """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`."""
+def _dropout_fields(model: str, dropout: float | None) -> dict[str, float]:
+    """The config fields that set `model`'s network dropout to `dropout` (none when None: the
+    family's own defaults)."""
+    if dropout is None:
+        return {}
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0.0 <= dropout < 1.0:
+        raise ValueError(
+            f"dropout={dropout!r}; expected a probability in [0, 1), or None for the family's own"
+        )
+    config_class = next(spec.config_class for spec in FAMILIES.values() if spec.cli_name == model)
+    return {name: float(dropout) for name in DROPOUT_FIELDS if hasattr(config_class, name)}
+
+
+def pretrain(settings: PretrainSettings, *, documents: list[Document] | None = None) -> dict[str, Any]:
+    """Train a tokenizer and a model from scratch; return the metrics written to `metrics.json`.
+
+    `documents` replaces the corpus `settings` names (the demo passes the embedded corpus without
+    the sentences its downstream task evaluates on).
+    """
     if settings.model not in PRETRAINABLE:
         raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
     if isinstance(settings.steps, bool) or not isinstance(settings.steps, int) or settings.steps < 1:
         raise ValueError(f"steps={settings.steps!r}; expected an integer >= 1")
     check_output_directory(settings.output, overwrite=settings.overwrite)
     torch.manual_seed(settings.seed)
-    documents = load_default_corpus() if settings.corpus is None else read_documents(settings.corpus)
+    if documents is None:
+        documents = load_default_corpus() if settings.corpus is None else read_documents(settings.corpus)
     train_documents, eval_documents = _split(documents, settings.eval_fraction, settings.seed)
     logger.info("corpus: %d documents for training, %d held out", len(train_documents), len(eval_documents))
 
@@ -104,6 +135,7 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         **preset(f"{settings.model}-{settings.preset}"),
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
+        **_dropout_fields(settings.model, settings.dropout),
     }
     build = BUILDERS[settings.model]
     train_set, eval_set, model, collator, eval_collator = build(
@@ -125,6 +157,10 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         learning_rate=settings.learning_rate,
         warmup_steps=0.06,
         lr_scheduler_type="linear",
+        # RoBERTa's Adam (Liu et al. 2019 §3.1), as "Cramming" keeps it: a shorter second-moment
+        # memory than BERT's 0.999 keeps a short, high-learning-rate run stable.
+        adam_beta2=0.98,
+        adam_epsilon=1e-6,
         logging_steps=max(1, settings.steps // 20),
         seed=settings.seed,
         prediction_loss_only=True,
@@ -145,6 +181,7 @@ def pretrain(settings: PretrainSettings) -> dict[str, Any]:
         "train_loss": result.training_loss,
         "eval_loss": evaluation["eval_loss"],
         "eval_perplexity_bound": math.exp(min(evaluation["eval_loss"], 50.0)),
+        **_held_out_mlm_loss(model, eval_set, eval_collator, settings.batch_size),
         "unigram_entropy": _unigram_entropy(train_docs),
         "train_examples": len(train_set),
         "settings": asdict(settings),
@@ -189,7 +226,8 @@ def _pretrain_card(
         f"| sequence length | {settings.seq_len} |\n"
         f"| batch size | {settings.batch_size} |\n"
         f"| steps | {settings.steps} |\n"
-        f"| peak learning rate | {settings.learning_rate:g} (AdamW, 6% warm-up, linear decay) |\n"
+        f"| peak learning rate | {settings.learning_rate:g} (AdamW β2 0.98, 6% warm-up, linear decay) |\n"
+        f"| dropout in pretraining | {'the family default' if settings.dropout is None else settings.dropout} |\n"
         f"| seed | {settings.seed} |\n"
         f"| final training loss | {metrics['train_loss']:.4g} |\n"
         f"| unigram entropy of the corpus (nats) | {metrics['unigram_entropy']:.4g} |"
@@ -201,6 +239,26 @@ def _pretrain_card(
         metrics={k: metrics[k] for k in ("eval_loss", "eval_perplexity_bound")},
         datasets=[corpus],
     )
+
+
+def _held_out_mlm_loss(model: Any, eval_set: list[dict], collator: Any, batch_size: int) -> dict[str, float]:
+    """{"eval_mlm_loss": nats per masked token} on the held-out examples, for models trained with a
+    second loss beside MLM (BERT's NSP, ALBERT's SOP), whose `eval_loss` is the sum; {} otherwise.
+    Compare it with `unigram_entropy`: a model that has learnt nothing from context scores that."""
+    if not isinstance(model, tuple(model_class for _, model_class in PAIR_MODELS.values())):
+        return {}
+    model = cast(Any, model)
+    total, count = 0.0, 0
+    model.eval()
+    with torch.no_grad():
+        for start in range(0, len(eval_set), batch_size):
+            batch = collator(eval_set[start : start + batch_size])
+            batch = {k: v.to(model.device) for k, v in batch.items()}
+            masked = int(batch["labels"].ne(-100).sum())
+            if masked:
+                total += float(model(**batch).mlm_loss) * masked
+                count += masked
+    return {"eval_mlm_loss": total / count} if count else {}
 
 
 def _unigram_entropy(docs: list[list[list[int]]]) -> float:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import math
+import re
 
 import pytest
+import torch
 from transformers import (
     AutoModelForMaskedLM,
     AutoModelForPreTraining,
@@ -61,6 +65,56 @@ def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, t
         assert len(AutoTokenizer.from_pretrained(output / "discriminator")) == classifier.config.vocab_size
 
 
+def test_pretraining_dropout_is_a_recipe_setting_written_into_the_config(corpus_file, tmp_path):
+    def pretrained_config(model: str, dropout: float | None) -> dict:
+        output = tmp_path / f"{model}-{dropout}"
+        settings = dict(corpus=str(corpus_file), vocab_size=300, seq_len=32, batch_size=4, steps=1)
+        pretrain(PretrainSettings(model=model, output=str(output), dropout=dropout, **settings))
+        return json.loads((output / "config.json").read_text())
+
+    assert PretrainSettings().dropout == 0.0
+    bert = pretrained_config("bert", 0.0)
+    assert bert["hidden_dropout_prob"] == bert["attention_probs_dropout_prob"] == 0.0
+    assert bert["classifier_dropout"] is None  # a fine-tuning head's dropout is not pretraining's
+    assert pretrained_config("bert", None)["hidden_dropout_prob"] == 0.1  # the family's own
+    gpt = pretrained_config("gpt", 0.2)
+    assert gpt["embedding_dropout_prob"] == gpt["hidden_dropout_prob"] == 0.2
+    with pytest.raises(ValueError, match=r"dropout=1\.5; expected a probability in \[0, 1\)"):
+        pretrain(PretrainSettings(corpus=str(corpus_file), output=str(tmp_path / "bad"), dropout=1.5))
+
+
+def test_pretraining_reports_held_out_mlm_loss_apart_from_nsp_and_no_length_warning(tmp_path):
+    import logging
+
+    class Records(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.DEBUG)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    long_sentence = " ".join(["the whale swam on and on"] * 20) + "."  # far longer than seq_len
+    documents = [[long_sentence, "Call me Ishmael.", "Some years ago I went to sea."]] * 30
+    records = Records()
+    tokenizer_logger = logging.getLogger("transformers.tokenization_utils_base")
+    tokenizer_logger.addHandler(records)
+    try:
+        metrics = pretrain(
+            PretrainSettings(
+                output=str(tmp_path / "bert"), vocab_size=200, seq_len=32, batch_size=4, steps=2
+            ),
+            documents=documents,
+        )
+    finally:
+        tokenizer_logger.removeHandler(records)
+    assert not [m for m in records.messages if "sequence length is longer" in m]
+    # Two steps from random weights: the MLM loss is near log(V), apart from (and below) MLM + NSP.
+    vocab_size = json.loads((tmp_path / "bert" / "config.json").read_text())["vocab_size"]
+    assert abs(metrics["eval_mlm_loss"] - math.log(vocab_size)) < 1.0
+    assert metrics["eval_mlm_loss"] < metrics["eval_loss"]
+
+
 def test_finetune_reports_accuracy_and_writes_a_classifier(corpus_file, tmp_path):
     from hf_ssl.data import load_default_corpus
 
@@ -95,6 +149,20 @@ def test_finetune_reports_accuracy_and_writes_a_classifier(corpus_file, tmp_path
     assert evaluation["examples"] == metrics["eval_examples"] and 0.0 <= evaluation["f1_macro"] <= 1.0
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['sentence'\]"):
         evaluate_classifier(str(tmp_path / "clf"), str(eval_file), text_column="sentence")
+    # The seed fixes the whole run, the new head's initialisation included: a second run repeats it.
+    torch.manual_seed(12345)  # whatever state the process is in
+    again = finetune(
+        FinetuneSettings(
+            model_dir=str(tmp_path / "bert"),
+            train_file=str(train_file),
+            eval_file=str(eval_file),
+            output=str(tmp_path / "clf-again"),
+            epochs=1,
+        )
+    )
+    assert again["eval_loss"] == metrics["eval_loss"]
+    repeated = hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path / "clf-again")
+    assert torch.equal(repeated.classifier.weight, classifier.classifier.weight)
 
 
 @pytest.mark.parametrize("pair", [False, True])
@@ -154,6 +222,20 @@ def test_sentence_mood_task_is_balanced_and_strips_the_label_from_the_text():
     assert not any(
         r["text"].rstrip("\"' ").endswith(("?", "!", ".")) for r in rows if r["label"] != "statement"
     )
+
+
+def test_without_examples_removes_exactly_the_sentences_that_give_the_held_out_rows():
+    from hf_ssl.data.tasks import without_examples
+
+    documents = [
+        ["Call me Ishmael.", "Is it not so, my friend?", "It was Moby Dick!"],
+        ["It was Moby Dick, the white whale.", "Is it not so, my friend."],
+    ]
+    held_out = [{"text": "Is it not so, my friend", "label": "question"}, {"text": "It was Moby Dick"}]
+    assert without_examples(documents, held_out) == [
+        ["Call me Ishmael."],
+        ["It was Moby Dick, the white whale."],
+    ]
 
 
 def test_atomic_directory_keeps_the_previous_version_when_writing_fails(tmp_path):
@@ -254,32 +336,50 @@ def test_cli_finetune_uses_the_files_and_columns_it_is_given(corpus_file, tmp_pa
     assert json.loads((tmp_path / "nli" / "metrics.json").read_text())["accuracy"] == metrics["accuracy"]
 
 
-def test_cli_demo_runs_the_main_job_end_to_end(tmp_path, capsys):
+def test_cli_demo_runs_the_main_job_end_to_end(tmp_path, capsys, monkeypatch):
+    import hf_ssl.recipes.demo_run as demo_run
+
+    pretraining_text: list = []
+    real_pretrain = demo_run.pretrain
+
+    def recording_pretrain(settings, *, documents=None):
+        pretraining_text.extend(s for d in documents for s in d)
+        return real_pretrain(settings, documents=documents)
+
+    monkeypatch.setattr(demo_run, "pretrain", recording_pretrain)
     output = tmp_path / "bert-tiny"
-    code = main(
-        [
-            "demo",
-            "--output",
-            str(output),
-            "--steps",
-            "2",
-            "--batch-size",
-            "8",
-            "--vocab-size",
-            "500",
-            "--epochs",
-            "1",
-        ]
-    )
-    assert code == 0
-    results = _printed_json(capsys)
-    assert set(results) == {"pretraining", "pretrained", "from_scratch"}
+    argv = ["demo", "--output", str(output), "--steps", "2", "--batch-size", "8", "--vocab-size", "500"]
+    assert main([*argv, "--epochs", "0.2"]) == 0
+    printed = capsys.readouterr().out
+    runs = tmp_path / "bert-tiny-mood"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bert-tiny", "bert-tiny-mood"]
+    results = json.loads((runs / "results.json").read_text())
+    assert set(results) == {"pretraining", "pretrained", "from_scratch", "summary"}
+    summary = results["summary"]
+    assert summary["seeds"] == [0, 1, 2]
     for arm in ("pretrained", "from_scratch"):
-        assert 0.0 <= results[arm]["accuracy"] <= 1.0
-        assert (tmp_path / f"bert-tiny-mood-{arm}" / "model.safetensors").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "bert-tiny",
-        "bert-tiny-mood-from_scratch",
-        "bert-tiny-mood-pretrained",
-        "bert-tiny-mood-task",
+        accuracies = [run["accuracy"] for run in results[arm]]
+        assert summary[arm]["values"] == accuracies and all(0.0 <= a <= 1.0 for a in accuracies)
+        for seed in (0, 1, 2):
+            classifier = json.loads((runs / f"{arm}-seed{seed}" / "metrics.json").read_text())
+            assert classifier["accuracy"] == accuracies[seed]
+    assert summary["difference"]["values"] == [
+        a - b for a, b in zip(summary["pretrained"]["values"], summary["from_scratch"]["values"], strict=True)
     ]
+    # The printed table is the summary's, and the figure is a PNG beside the model.
+    mean = summary["pretrained"]["mean"]
+    assert "| pretrained | " in printed and f"{mean:.3f} ± " in printed and "unigram entropy" in printed
+    assert (runs / "finetuning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The dev sentences (with their final marks, the labels) are not pretraining text; the others are.
+    with (runs / "task" / "dev.csv").open(newline="", encoding="utf-8") as handle:
+        dev = {row["text"] for row in csv.DictReader(handle)}
+    with (runs / "task" / "train.csv").open(newline="", encoding="utf-8") as handle:
+        train = {row["text"] for row in csv.DictReader(handle)}
+
+    def ends_with_one_of(sentence: str, texts: set[str]) -> bool:  # the text, then only marks or quotes
+        return any(
+            t in sentence and not re.sub(r"[\s\"'’”“‘)\].?!]", "", sentence.split(t, 1)[1]) for t in texts
+        )
+
+    assert not [s for s in pretraining_text if ends_with_one_of(s, dev)]
+    assert sum(ends_with_one_of(s, train) for s in pretraining_text[:2000]) > 100
