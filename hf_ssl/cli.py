@@ -62,7 +62,14 @@ def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
 
 def _dropout(text: str) -> float | None:
     """--dropout: a probability, or 'family' for the family's own default."""
-    return None if text == "family" else float(text)
+    if text == "family":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a probability; expected a number in [0, 1), or 'family'"
+        ) from None
 
 
 def _pretrain_settings(args: argparse.Namespace) -> PretrainSettings:

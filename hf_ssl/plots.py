@@ -12,24 +12,22 @@ from pathlib import Path
 from typing import Any
 
 
-def save_loss_curve(log_history: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> Path:
-    """Training loss (and eval loss, if logged) against the optimizer step, as a PNG at `path`."""
+def _new_axes(size: tuple[float, float]) -> tuple[Any, Any]:
+    """A figure and its axes on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    train = [(e["step"], e["loss"]) for e in log_history if "loss" in e and "step" in e]
-    evaluation = [(e["step"], e["eval_loss"]) for e in log_history if "eval_loss" in e and "step" in e]
-    if not train and not evaluation:
-        raise ValueError("the log history holds no 'loss' or 'eval_loss' entries to plot")
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for points, label, style in ((train, "training loss", "-"), (evaluation, "held-out loss", "o--")):
-        if points:
-            steps, losses = zip(*points, strict=True)
-            axes.plot(steps, losses, style, label=label)
-    axes.set_xlabel("optimizer step")
-    axes.set_ylabel("loss (nats per prediction)")
+    return plt.subplots(figsize=size)
+
+
+def _save(figure: Any, axes: Any, path: str | Path, *, xlabel: str, ylabel: str, title: str) -> Path:
+    """Label the axes, write the figure as a PNG at `path` and close it."""
+    from matplotlib import pyplot as plt
+
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.legend()
     figure.tight_layout()
@@ -37,6 +35,22 @@ def save_loss_curve(log_history: Sequence[dict[str, Any]], path: str | Path, *, 
     figure.savefig(target, dpi=100)
     plt.close(figure)
     return target
+
+
+def save_loss_curve(log_history: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> Path:
+    """Training loss (and eval loss, if logged) against the optimizer step, as a PNG at `path`."""
+    train = [(e["step"], e["loss"]) for e in log_history if "loss" in e and "step" in e]
+    evaluation = [(e["step"], e["eval_loss"]) for e in log_history if "eval_loss" in e and "step" in e]
+    if not train and not evaluation:
+        raise ValueError("the log history holds no 'loss' or 'eval_loss' entries to plot")
+    figure, axes = _new_axes((6, 4))
+    for points, label, style in ((train, "training loss", "-"), (evaluation, "held-out loss", "o--")):
+        if points:
+            steps, losses = zip(*points, strict=True)
+            axes.plot(steps, losses, style, label=label)
+    return _save(
+        figure, axes, path, xlabel="optimizer step", ylabel="loss (nats per prediction)", title=title
+    )
 
 
 def save_finetuning_curves(
@@ -48,14 +62,9 @@ def save_finetuning_curves(
     Each seed's training loss is a thin line and their mean a thick one; dev losses (logged at
     epoch ends) are markers joined by a dashed line of their mean.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
     if not runs or not all(runs.values()):
         raise ValueError("runs must map each starting point to at least one log history")
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure, axes = _new_axes((7, 4.5))
     for (name, histories), colour in zip(
         runs.items(), ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=False
     ):
@@ -66,15 +75,7 @@ def save_finetuning_curves(
         _plot_mean(
             axes, [_series(history, "eval_loss") for history in histories], colour, "o--", f"{name}: dev loss"
         )
-    axes.set_xlabel("fine-tuning step")
-    axes.set_ylabel("loss (nats per example)")
-    axes.set_title(title)
-    axes.legend()
-    figure.tight_layout()
-    target = Path(path)
-    figure.savefig(target, dpi=100)
-    plt.close(figure)
-    return target
+    return _save(figure, axes, path, xlabel="fine-tuning step", ylabel="loss (nats per example)", title=title)
 
 
 def _series(history: Sequence[dict[str, Any]], key: str) -> tuple[list[int], list[float]]:

@@ -195,27 +195,15 @@ def test_a_head_swap_loads_the_core_exactly_and_says_what_it_dropped_and_initial
 
 
 def test_a_head_swap_says_it_in_one_line_without_transformers_per_key_table(tmp_path):
-    import logging
-
-    class Records(logging.Handler):
-        def __init__(self) -> None:
-            super().__init__(logging.DEBUG)
-            self.messages: list[str] = []
-
-        def emit(self, record: logging.LogRecord) -> None:
-            self.messages.append(record.getMessage())
+    from tests.logs import messages_logged_by
 
     _saved_bert(tmp_path, num_labels=3)
-    report_logger, records = logging.getLogger("transformers.modeling_utils"), Records()
-    report_logger.addHandler(records)
-    try:
+    with messages_logged_by("transformers.modeling_utils") as messages:
         hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path, strict=False)
-        assert any("LOAD REPORT" in m for m in records.messages)  # transformers' behaviour, as asked
-        records.messages.clear()
+    assert any("LOAD REPORT" in m for m in messages)  # transformers' behaviour, as asked
+    with messages_logged_by("transformers.modeling_utils") as messages:
         hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path)
-    finally:
-        report_logger.removeHandler(records)
-    assert not [m for m in records.messages if "LOAD REPORT" in m]
+    assert not [m for m in messages if "LOAD REPORT" in m]
 
 
 @pytest.mark.parametrize(

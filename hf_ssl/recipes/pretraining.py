@@ -119,6 +119,7 @@ def pretrain(settings: PretrainSettings, *, documents: list[Document] | None = N
         raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
     if isinstance(settings.steps, bool) or not isinstance(settings.steps, int) or settings.steps < 1:
         raise ValueError(f"steps={settings.steps!r}; expected an integer >= 1")
+    dropout_fields = _dropout_fields(settings.model, settings.dropout)  # checked before any work
     check_output_directory(settings.output, overwrite=settings.overwrite)
     torch.manual_seed(settings.seed)
     if documents is None:
@@ -135,7 +136,7 @@ def pretrain(settings: PretrainSettings, *, documents: list[Document] | None = N
         **preset(f"{settings.model}-{settings.preset}"),
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
-        **_dropout_fields(settings.model, settings.dropout),
+        **dropout_fields,
     }
     build = BUILDERS[settings.model]
     train_set, eval_set, model, collator, eval_collator = build(

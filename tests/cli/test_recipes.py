@@ -65,7 +65,7 @@ def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, t
         assert len(AutoTokenizer.from_pretrained(output / "discriminator")) == classifier.config.vocab_size
 
 
-def test_pretraining_dropout_is_a_recipe_setting_written_into_the_config(corpus_file, tmp_path):
+def test_pretraining_dropout_is_a_recipe_setting_written_into_the_config(corpus_file, tmp_path, capsys):
     def pretrained_config(model: str, dropout: float | None) -> dict:
         output = tmp_path / f"{model}-{dropout}"
         settings = dict(corpus=str(corpus_file), vocab_size=300, seq_len=32, batch_size=4, steps=1)
@@ -80,35 +80,27 @@ def test_pretraining_dropout_is_a_recipe_setting_written_into_the_config(corpus_
     gpt = pretrained_config("gpt", 0.2)
     assert gpt["embedding_dropout_prob"] == gpt["hidden_dropout_prob"] == 0.2
     with pytest.raises(ValueError, match=r"dropout=1\.5; expected a probability in \[0, 1\)"):
-        pretrain(PretrainSettings(corpus=str(corpus_file), output=str(tmp_path / "bad"), dropout=1.5))
+        # Refused before any work: the corpus is never read, the output never made.
+        pretrain(
+            PretrainSettings(corpus=str(tmp_path / "absent.txt"), output=str(tmp_path / "bad"), dropout=1.5)
+        )
+    assert not (tmp_path / "bad").exists()
+    with pytest.raises(SystemExit):
+        main(["pretrain", "--dropout", "lots", "--output", str(tmp_path / "bad")])
+    assert "'lots' is not a probability; expected a number in [0, 1), or 'family'" in capsys.readouterr().err
 
 
 def test_pretraining_reports_held_out_mlm_loss_apart_from_nsp_and_no_length_warning(tmp_path):
-    import logging
-
-    class Records(logging.Handler):
-        def __init__(self) -> None:
-            super().__init__(logging.DEBUG)
-            self.messages: list[str] = []
-
-        def emit(self, record: logging.LogRecord) -> None:
-            self.messages.append(record.getMessage())
+    from tests.logs import messages_logged_by
 
     long_sentence = " ".join(["the whale swam on and on"] * 20) + "."  # far longer than seq_len
     documents = [[long_sentence, "Call me Ishmael.", "Some years ago I went to sea."]] * 30
-    records = Records()
-    tokenizer_logger = logging.getLogger("transformers.tokenization_utils_base")
-    tokenizer_logger.addHandler(records)
-    try:
-        metrics = pretrain(
-            PretrainSettings(
-                output=str(tmp_path / "bert"), vocab_size=200, seq_len=32, batch_size=4, steps=2
-            ),
-            documents=documents,
-        )
-    finally:
-        tokenizer_logger.removeHandler(records)
-    assert not [m for m in records.messages if "sequence length is longer" in m]
+    settings = PretrainSettings(
+        output=str(tmp_path / "bert"), vocab_size=200, seq_len=32, batch_size=4, steps=2
+    )
+    with messages_logged_by("transformers.tokenization_utils_base") as messages:
+        metrics = pretrain(settings, documents=documents)
+    assert not [m for m in messages if "sequence length is longer" in m]
     # Two steps from random weights: the MLM loss is near log(V), apart from (and below) MLM + NSP.
     vocab_size = json.loads((tmp_path / "bert" / "config.json").read_text())["vocab_size"]
     assert abs(metrics["eval_mlm_loss"] - math.log(vocab_size)) < 1.0
