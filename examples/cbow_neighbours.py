@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--vocab-size", type=int, default=5000)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
 
     sentences = list(iter_texts(load_default_corpus()))
     # No positions in CBOW: a long sentence is fine, so lift the tokenizer's length warning.

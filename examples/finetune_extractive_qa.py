@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--output", default="runs/example-qa")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
     set_seed(args.seed)
 
     rows = (

@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--output", default="runs/example-nli")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
     set_seed(args.seed)
 
     if args.data:

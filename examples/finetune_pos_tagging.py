@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("--output", default="runs/example-pos")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
     set_seed(args.seed)
 
     sentences = load_sentences(args.data, args.tag_column, args.sentences)

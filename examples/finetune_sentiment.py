@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--output", default="runs/example-sentiment")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
     set_seed(args.seed)
 
     dataset = Dataset.from_list(read_rows(args.data, args.seed)).class_encode_column("label")

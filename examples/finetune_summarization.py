@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--output", default="runs/example-summarization")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
     set_seed(args.seed)
 
     splits = Dataset.from_list(lead_sentence_pairs(args.paragraphs)).train_test_split(

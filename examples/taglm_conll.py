@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--output", default="runs/example-taglm")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    hf_ssl.logging.set_verbosity_info()
     output = Path(args.output)
 
     texts = list(iter_texts(load_default_corpus()))

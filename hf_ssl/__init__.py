@@ -7,7 +7,10 @@ work with them, and `from_transformers` / `to_transformers` move weights between
 
 from __future__ import annotations
 
-from . import presets
+import importlib
+from types import ModuleType
+
+from . import logging, presets
 from .conversion import from_transformers, to_transformers
 from .models.albert import (
     AlbertConfig,
@@ -113,6 +116,22 @@ def _register() -> None:
 
 
 _register()
+logging.get_logger()  # the library root logger gets its handler and level now, not at first use
+
+# Subpackages that `hf_ssl.<name>` reaches after `import hf_ssl`, imported at first use: metrics
+# pulls in `evaluate` and analysis scikit-learn-sized work, which a model load does not need.
+_SUBMODULES = ("analysis", "data", "hub", "metrics", "objectives", "recipes")
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBMODULES})
+
 
 __all__ = [
     "AUTO_CLASSES",
@@ -196,6 +215,7 @@ __all__ = [
     "from_transformers",
     "get_config",
     "last_complete_checkpoint",
+    "logging",
     "preset",
     "presets",
     "to_transformers",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
+from . import logging
 from .recipes import (
     CURVES,
     PRETRAINABLE,
@@ -156,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     _add_pretrain_args(demo_command)
     _add_finetune_args(demo_command, files=False)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    # hf_ssl's own progress at INFO; the root logger stays untouched, so the Hub client's and other
+    # libraries' INFO records (one per HTTP request) are not echoed.
+    logging.set_verbosity_info()
+    logging.set_format("%(asctime)s %(name)s: %(message)s")
 
     result: Any
     if args.command == "pretrain":

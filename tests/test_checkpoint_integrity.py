@@ -182,15 +182,15 @@ def test_another_familys_label_on_the_weights_is_an_error(tmp_path):
         AutoModel.from_pretrained(tmp_path)
 
 
-def test_a_head_swap_loads_the_core_exactly_and_says_what_it_dropped_and_initialised(tmp_path, caplog):
-    import logging
+def test_a_head_swap_loads_the_core_exactly_and_says_what_it_dropped_and_initialised(tmp_path):
+    from tests.logs import messages_logged_by
 
     pretrained = _saved_bert(tmp_path, num_labels=3)
-    with caplog.at_level(logging.WARNING, logger="hf_ssl.conversion"):
+    with messages_logged_by("hf_ssl.conversion") as messages:
         classifier = hf_ssl.BertForSequenceClassification.from_pretrained(tmp_path)
     for key, value in pretrained.bert.state_dict().items():
         assert torch.equal(classifier.bert.state_dict()[key], value), key
-    line = [r.getMessage() for r in caplog.records if "head swap" in r.getMessage()]
+    line = [message for message in messages if "head swap" in message]
     assert len(line) == 1 and "dropped ['lm_head." in line[0] and "initialised ['classifier." in line[0]
 
 

@@ -60,3 +60,45 @@ def test_ci_runs_the_readme_test_command_verbatim():
     commands = re.findall(r"^(python3 -m venv [^\n]*pytest[^\n]*)$", readme, flags=re.MULTILINE)
     assert len(commands) == 1, commands
     assert commands[0] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_wheel_ships_the_type_marker_the_corpora_and_the_card_templates(tmp_path):
+    import importlib.util
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "hf_ssl", source / "hf_ssl", ignore=shutil.ignore_patterns("__pycache__"))
+    # Build with the environment's setuptools when it has one (offline); else pip fetches it.
+    isolation = [] if importlib.util.find_spec("setuptools") is None else ["--no-build-isolation"]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            *isolation,
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("hf_ssl-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "hf_ssl/py.typed" in names
+    for packaged in ("hf_ssl/data/corpora", "hf_ssl/model_cards"):
+        expected = {
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / packaged).iterdir()
+            if p.is_file() and p.suffix != ".py"
+        }
+        expected -= {name for name in expected if "__pycache__" in name}
+        assert expected and expected <= names, sorted(expected - names)

@@ -53,9 +53,12 @@ def test_pretraining_takes_sentence_order_labels():
     inputs = make_inputs(model, labels=True)
     assert "sentence_order_label" in inputs
     out = model(**inputs)
-    expected = torch.nn.functional.cross_entropy(out.seq_relationship_logits, inputs["sentence_order_label"])
+    expected = torch.nn.functional.cross_entropy(out.sop_logits, inputs["sentence_order_label"])
     torch.testing.assert_close(out.pair_loss, expected)
     torch.testing.assert_close(out.loss, out.mlm_loss + out.pair_loss)
+    assert list(out.keys())[:3] == ["loss", "prediction_logits", "sop_logits"]  # transformers' names
+    as_tuple = model(**inputs, return_dict=False)
+    torch.testing.assert_close(as_tuple[2], out.sop_logits)
 
 
 def test_bad_albert_values_raise_naming_the_value():

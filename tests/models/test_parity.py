@@ -114,12 +114,12 @@ def test_converted_model_gives_the_same_outputs_as_transformers(name, attn):
     if "MultipleChoice" in name:
         inputs = {k: torch.stack([v, v.flip(0)], dim=1) for k, v in inputs.items()}
     expected, actual = theirs(**inputs), ours(**inputs)
-    compared = 0
-    for key, value in expected.items():
-        if torch.is_tensor(value) and key in actual:
-            _close_on_real_tokens(value, actual[key], mask)
-            compared += 1
-    assert compared >= 1
+    tensors = [key for key, value in expected.items() if torch.is_tensor(value)]
+    assert tensors and set(tensors) <= set(actual), (
+        f"outputs named unlike transformers': {set(tensors) - set(actual)}"
+    )
+    for key in tensors:
+        _close_on_real_tokens(expected[key], actual[key], mask)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,11 @@ What changes, and nothing else:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
+from transformers.utils import ModelOutput
 
 from ..bert import modeling_bert as bert
 from .configuration_albert import AlbertConfig
@@ -37,6 +39,23 @@ AlbertPreTrainedModel.base_model_class = AlbertModel
 _TIED = {"lm_head.decoder.weight": "albert.embeddings.word_embeddings.weight"}
 
 
+@dataclass
+class AlbertForPreTrainingOutput(ModelOutput):
+    """MLM + sentence-order outputs, named as transformers' ALBERT names them (`sop_logits`).
+    `loss` = mlm_loss + pair_loss; the tuple form keeps BERT's order.
+
+    In training mode with labels, `prediction_logits` holds only the masked positions (n, V).
+    """
+
+    loss: torch.Tensor | None = None
+    prediction_logits: torch.Tensor | None = None
+    sop_logits: torch.Tensor | None = None  # (b, 2): 0 = in order, 1 = swapped
+    mlm_loss: torch.Tensor | None = None
+    pair_loss: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
+
+
 class AlbertForPreTraining(AlbertPreTrainedModel, bert.BertForPreTraining):
     """MLM + sentence-order prediction on the pooled state; the two losses summed."""
 
@@ -56,12 +75,12 @@ class AlbertForPreTraining(AlbertPreTrainedModel, bert.BertForPreTraining):
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
         **kwargs: Any,
-    ) -> bert.BertForPreTrainingOutput | tuple[Any, ...]:
+    ) -> AlbertForPreTrainingOutput | tuple[Any, ...]:
         """labels (b, t) for MLM; sentence_order_label (b,): 0 = A then B as written, 1 = swapped.
 
         The name is part of the signature so Trainer keeps the column and treats it as a label.
         """
-        return super().forward(
+        out = super().forward(
             input_ids,
             attention_mask,
             token_type_ids,
@@ -71,10 +90,21 @@ class AlbertForPreTraining(AlbertPreTrainedModel, bert.BertForPreTraining):
             next_sentence_label=sentence_order_label,
             output_attentions=output_attentions,
             output_hidden_states=output_hidden_states,
-            return_dict=return_dict,
+            return_dict=True,
             num_items_in_batch=num_items_in_batch,
             **kwargs,
         )
+        assert isinstance(out, bert.BertForPreTrainingOutput)
+        output = AlbertForPreTrainingOutput(
+            loss=out.loss,
+            prediction_logits=out.prediction_logits,
+            sop_logits=out.seq_relationship_logits,
+            mlm_loss=out.mlm_loss,
+            pair_loss=out.pair_loss,
+            hidden_states=out.hidden_states,
+            attentions=out.attentions,
+        )
+        return bert._with_tuple(output, return_dict, self.config)
 
 
 class AlbertForMaskedLM(AlbertPreTrainedModel, bert.BertForMaskedLM):
