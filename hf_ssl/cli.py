@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import logging
+from .logging import set_format, set_verbosity_info
 from .recipes import (
     CURVES,
     PRETRAINABLE,
@@ -158,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # hf_ssl's own progress at INFO; the root logger stays untouched, so the Hub client's and other
     # libraries' INFO records (one per HTTP request) are not echoed.
-    logging.set_verbosity_info()
-    logging.set_format("%(asctime)s %(name)s: %(message)s")
+    set_verbosity_info()
+    set_format("%(asctime)s %(name)s: %(message)s")
 
     result: Any
     if args.command == "pretrain":

@@ -16,7 +16,7 @@ Shapes: b rows, t row length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ import torch
 
 from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives.rows import check_mask_values, empty_row_error, pad_rows_numpy
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, pad_or_eos_id
 
 __all__ = ["CausalLMCollator"]
 
@@ -38,6 +39,7 @@ def _ids(feature: Any, index: int) -> list[int]:
     return list(ids)
 
 
+@accepts_tokenizer
 @dataclass
 class CausalLMCollator:
     """Pads (or packs) token ids into a causal-LM batch: input_ids, attention_mask or position_ids, labels.
@@ -47,6 +49,8 @@ class CausalLMCollator:
         pack_length: if set, pack all documents of the batch into rows of exactly this many tokens.
         eos_token_id: appended to each document when packing, as GPT-2's <|endoftext|> separator.
         pad_to_multiple_of: round the padded length up (without packing).
+        tokenizer: (keyword only) fills ``pad_token_id`` (its pad, else its eos) and ``eos_token_id``;
+            fields passed explicitly win.
     """
 
     pad_token_id: int
@@ -67,12 +71,17 @@ class CausalLMCollator:
             raise ValueError(f"pad_to_multiple_of must be >= 1, got {self.pad_to_multiple_of!r}")
 
     @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The pad id (else eos: GPT-2 has no pad) and the eos id, None when there is none."""
+        fields = {"eos_token_id": getattr(tokenizer, "eos_token_id", None)}
+        if "pad_token_id" not in given:
+            fields["pad_token_id"] = pad_or_eos_id(tokenizer)
+        return fields
+
+    @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> CausalLMCollator:
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        if pad is None:
-            raise ValueError(f"{type(tokenizer).__name__} has neither a pad nor an eos token to pad with")
-        kwargs.setdefault("eos_token_id", tokenizer.eos_token_id)
-        return cls(pad_token_id=pad, **kwargs)
+        """``CausalLMCollator(tokenizer=tokenizer, **kwargs)``: ids from the tokenizer, ``kwargs`` win."""
+        return construct(cls, tokenizer, **kwargs)
 
     def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
         if isinstance(features, dict) or len(features) == 0:

@@ -19,7 +19,7 @@ Shapes: n centre words in the batch, c = 2·window context slots, k negatives, V
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ import torch
 
 from hf_ssl.objectives.rng import CollatorRNG
 from hf_ssl.objectives.rows import read_document
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, describe_tokenizer
 
 __all__ = [
     "CBOWCollator",
@@ -119,6 +120,7 @@ def sample_negatives(
     )
 
 
+@accepts_tokenizer
 @dataclass
 class CBOWCollator:
     """Turns a batch of token-id documents (sentences) into CBOW training examples, one per centre word.
@@ -139,6 +141,8 @@ class CBOWCollator:
         special_token_ids: dropped from documents before windows ([CLS], [SEP], ...) and never drawn.
         avoid_centre: never draw a centre word as its own negative.
         seed: seeds the collator's own generator; None seeds it nondeterministically.
+        tokenizer: (keyword only) fills `pad_token_id` and `special_token_ids` (`all_special_ids`);
+            fields passed explicitly win. `counts` is still needed (or use `from_tokenizer`).
     """
 
     counts: Sequence[int] | torch.Tensor
@@ -197,17 +201,28 @@ class CBOWCollator:
         return self._counts.numel()
 
     @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Pad id (0 when the tokenizer has none) and every special id; ``counts`` must be given."""
+        if "counts" not in given:
+            raise TypeError(
+                f"CBOWCollator needs counts, word counts of a corpus, which tokenizer "
+                f"{describe_tokenizer(tokenizer)} cannot supply: pass counts=count_tokens(documents, "
+                "len(tokenizer)) or use CBOWCollator.from_tokenizer(tokenizer, documents)"
+            )
+        pad = getattr(tokenizer, "pad_token_id", None)
+        return {
+            "pad_token_id": pad if pad is not None else 0,
+            "special_token_ids": tuple(tokenizer.all_special_ids),
+        }
+
+    @classmethod
     def from_tokenizer(
         cls, tokenizer: Any, documents: Iterable[Sequence[int]], **kwargs: Any
     ) -> CBOWCollator:
         """Count `documents` (token ids) over `len(tokenizer)` words; pad and special ids from the tokenizer."""
-        params: dict[str, Any] = {
-            "counts": count_tokens(documents, len(tokenizer)),
-            "pad_token_id": tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0,
-            "special_token_ids": tuple(tokenizer.all_special_ids),
-        }
-        params.update(kwargs)
-        return cls(**params)
+        if "counts" not in kwargs:
+            kwargs["counts"] = count_tokens(documents, len(tokenizer))
+        return construct(cls, tokenizer, **kwargs)
 
     def _document(self, feature: Any, index: int) -> torch.Tensor:
         """One document's ids (trimmed to its attention_mask), checked, with special tokens dropped

@@ -29,6 +29,7 @@ from hf_ssl.data.characters import (
     batch_to_char_ids,
     check_characters_per_token,
 )
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, describe_tokenizer
 
 __all__ = ["CharLMCollator", "build_word_vocab"]
 
@@ -61,6 +62,7 @@ def _words(feature: Any, index: int) -> list[str]:
     raise TypeError(f"feature {index}: expected a str or a list of words, got {type(feature).__name__}")
 
 
+@accepts_tokenizer
 @dataclass
 class CharLMCollator:
     """Sentences (str, list of words, or dicts with 'words'/'tokens'/'text') -> a biLM training batch.
@@ -74,6 +76,8 @@ class CharLMCollator:
         vocab: word -> id of the LM softmax; must contain bos_token, eos_token and unk_token.
         max_length: keep at most this many words per sentence (None: no limit).
         max_characters_per_token: c (50 for every released ELMo).
+        tokenizer: (keyword only) accepted as by every collator, but it fills no field: the word
+            vocabulary and its special words come from `build_word_vocab`.
     """
 
     vocab: Mapping[str, int]
@@ -82,6 +86,17 @@ class CharLMCollator:
     bos_token: str = BOS_TOKEN
     eos_token: str = EOS_TOKEN
     unk_token: str = UNK_TOKEN
+
+    @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Nothing: the biLM predicts raw words, so its vocabulary and special words come from
+        ``build_word_vocab``, not from a subword tokenizer. ``vocab`` must be given."""
+        if "vocab" not in given:
+            raise TypeError(
+                f"CharLMCollator needs vocab, the biLM's word vocabulary, which tokenizer "
+                f"{describe_tokenizer(tokenizer)} cannot supply: build it with build_word_vocab(sentences)"
+            )
+        return {}
 
     def __post_init__(self) -> None:
         missing = [t for t in (self.bos_token, self.eos_token, self.unk_token) if t not in self.vocab]

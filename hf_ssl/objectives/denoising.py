@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,6 +59,7 @@ from hf_ssl.objectives.rows import (
     replacement_ids,
     round_up,
 )
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, token_ids
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +333,7 @@ def word_start_mask_from_tokenizer(tokenizer: Any) -> torch.Tensor:
     return torch.tensor([start or i in specials for i, start in enumerate(starts)], dtype=torch.bool)
 
 
+@accepts_tokenizer
 @dataclass
 class DenoisingCollator:
     """BART's noising over documents ``<s> ... </s>``; the target is the original document.
@@ -339,9 +341,13 @@ class DenoisingCollator:
     Noise per document in fairseq's order: sentence permutation, span masking (token masking,
     deletion or text infilling per ``mask_length``/``replace_length``), insertion, rotation (with
     probability ``rotate_ratio``). ``full_stop_token_id`` ends sentences (fairseq: ``.`` for GPT-2
-    BPE, else </s>; default here </s>, ``from_tokenizer`` picks ``.`` when the vocabulary has it,
-    since an HF document holds a single </s>). ``word_start_mask`` (V,) makes masks whole-word
-    (``from_tokenizer`` builds it unless ``mask_length="subword"``).
+    BPE, else </s>; default here </s>, a tokenizer gives ``.`` when its vocabulary has it, since an
+    HF document holds a single </s>). ``word_start_mask`` (V,) makes masks whole-word (a tokenizer
+    gives it unless ``mask_length="subword"``).
+
+    ``tokenizer=`` (keyword only) fills ``vocab_size`` (``len(tokenizer)``), the mask, bos, pad and
+    eos ids, ``special_token_ids`` (``all_special_ids``), ``full_stop_token_id`` and
+    ``word_start_mask``; fields passed explicitly win.
 
     Returns input_ids (b, t), attention_mask (b, t), labels (b, s) = the documents with
     IGNORE_INDEX on padding, decoder_input_ids (b, s) = labels shifted right behind
@@ -434,27 +440,22 @@ class DenoisingCollator:
         self._rng = CollatorRNG(self.seed)
 
     @classmethod
-    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> DenoisingCollator:
-        """Special ids, ``len(tokenizer)``, ``.`` as full stop and word starts from a BART-style tokenizer."""
-        name = f"{type(tokenizer).__name__}({getattr(tokenizer, 'name_or_path', '')!r})"
-        for role in ("mask", "pad", "bos", "eos"):
-            if getattr(tokenizer, f"{role}_token_id", None) is None:
-                raise ValueError(f"tokenizer {name} has no {role} token; BART denoising needs one")
-        params: dict[str, Any] = {
-            "vocab_size": len(tokenizer),
-            "mask_token_id": tokenizer.mask_token_id,
-            "bos_token_id": tokenizer.bos_token_id,
-            "pad_token_id": tokenizer.pad_token_id,
-            "eos_token_id": tokenizer.eos_token_id,
-            "special_token_ids": tuple(tokenizer.all_special_ids),
-        }
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Mask/bos/pad/eos ids, every special id, ``len(tokenizer)``, ``.`` as full stop when the
+        vocabulary has it, and the word starts unless ``mask_length="subword"`` or they are given."""
+        fields: dict[str, Any] = token_ids(tokenizer, ("mask", "bos", "pad", "eos"), given, "BART denoising")
+        fields.update(vocab_size=len(tokenizer), special_token_ids=tuple(tokenizer.all_special_ids))
         full_stop = tokenizer.get_vocab().get(".")
         if full_stop is not None:
-            params["full_stop_token_id"] = full_stop
-        params.update(kwargs)
-        if params.get("mask_length", "span-poisson") != "subword" and "word_start_mask" not in params:
-            params["word_start_mask"] = word_start_mask_from_tokenizer(tokenizer)
-        return cls(**params)
+            fields["full_stop_token_id"] = full_stop
+        if given.get("mask_length", cls.mask_length) != "subword" and "word_start_mask" not in given:
+            fields["word_start_mask"] = word_start_mask_from_tokenizer(tokenizer)
+        return fields
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> DenoisingCollator:
+        """``DenoisingCollator(tokenizer=tokenizer, **kwargs)``: ids from the tokenizer, ``kwargs`` win."""
+        return construct(cls, tokenizer, **kwargs)
 
     def noise(self, document: Sequence[int], generator: torch.Generator | None = None) -> torch.Tensor:
         """The corrupted source of one ``<s> ... </s>`` document; (L,) -> (L',)."""

@@ -18,16 +18,19 @@ Shapes: b batch, c choices (or 2 orders), t length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
 
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, pad_or_eos_id
+
 __all__ = ["GPT_TASK_TOKENS", "GPTTaskCollator"]
 
 GPT_TASK_TOKENS = ("_start_", "_delimiter_", "_classify_")
 """GPT-1's special tokens, appended to the BPE vocabulary at fine-tuning time (train.py:372-376)."""
+_TASK_TOKEN_FIELDS = ("start_token_id", "delimiter_token_id", "extract_token_id")
 
 Task = Literal["classification", "entailment", "similarity", "multiple_choice"]
 TASKS: tuple[str, ...] = ("classification", "entailment", "similarity", "multiple_choice")
@@ -48,6 +51,7 @@ def _fit(parts: list[list[int]], budget: int) -> list[list[int]]:
     return parts
 
 
+@accepts_tokenizer
 @dataclass
 class GPTTaskCollator:
     """Builds GPT-1 task inputs: input_ids, attention_mask and labels, right-padded.
@@ -55,9 +59,12 @@ class GPTTaskCollator:
     Args:
         task: "classification", "entailment", "similarity" or "multiple_choice".
         start_token_id, delimiter_token_id, extract_token_id: the three task tokens
-            (see GPT_TASK_TOKENS; `from_tokenizer` adds them to a tokenizer).
+            (see GPT_TASK_TOKENS).
         pad_token_id: padding id (masked out).
         max_length: longest sequence, special tokens included.
+        tokenizer: (keyword only) fills the task token ids, adding GPT_TASK_TOKENS to the tokenizer
+            as special tokens when it lacks them, and `pad_token_id` (its pad, else its eos);
+            fields passed explicitly win.
     """
 
     task: Task
@@ -76,16 +83,25 @@ class GPTTaskCollator:
             )
 
     @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The task tokens' ids, added to `tokenizer` as special tokens when missing (resize the
+        model's embeddings after) unless all three ids are given, and the pad id (else eos)."""
+        fields: dict[str, Any] = {}
+        if any(name not in given for name in _TASK_TOKEN_FIELDS):
+            missing = [t for t in GPT_TASK_TOKENS if t not in tokenizer.get_vocab()]
+            if missing:
+                tokenizer.add_special_tokens({"additional_special_tokens": missing})
+            ids = tokenizer.convert_tokens_to_ids(list(GPT_TASK_TOKENS))
+            fields.update(zip(_TASK_TOKEN_FIELDS, ids, strict=True))
+        if "pad_token_id" not in given:
+            fields["pad_token_id"] = pad_or_eos_id(tokenizer)
+        return fields
+
+    @classmethod
     def from_tokenizer(cls, tokenizer: Any, task: Task, **kwargs: Any) -> GPTTaskCollator:
-        """Add GPT-1's task tokens to `tokenizer` if missing (resize the model's embeddings after)."""
-        missing = [t for t in GPT_TASK_TOKENS if t not in tokenizer.get_vocab()]
-        if missing:
-            tokenizer.add_special_tokens({"additional_special_tokens": missing})
-        start, delimiter, extract = tokenizer.convert_tokens_to_ids(list(GPT_TASK_TOKENS))
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        if pad is None:
-            raise ValueError(f"{type(tokenizer).__name__} has neither a pad nor an eos token to pad with")
-        return cls(task, start, delimiter, extract, pad, **kwargs)
+        """``GPTTaskCollator(task, tokenizer=tokenizer, **kwargs)``; adds GPT-1's task tokens to
+        `tokenizer` if missing (resize the model's embeddings after)."""
+        return construct(cls, tokenizer, task, **kwargs)
 
     def _frame(self, first: list[int], second: list[int] | None) -> list[int]:
         budget = self.max_length - (3 if second is not None else 2)

@@ -23,7 +23,7 @@ Shapes: b = batch size, t = padded sequence length.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ from hf_ssl.objectives.rows import (
     pad_rows_numpy,
     row_lengths,
 )
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, token_ids
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def _stack_passthrough(key: str, values: list[Any]) -> torch.Tensor:
         ) from error
 
 
+@accepts_tokenizer
 @dataclass
 class MaskedLMCollator:
     """Pads a batch of token ids and masks it for MLM, BERT-style, with fresh masks on every call.
@@ -118,6 +120,10 @@ class MaskedLMCollator:
     being its non-pad length *including* special tokens, as in BERT; fewer only when it has fewer
     candidates. Special tokens (``special_token_ids``, ``pad_token_id``, ``mask_token_id`` and
     ``special_tokens_mask``) are never selected and never inserted as random replacements.
+
+    ``MaskedLMCollator(tokenizer=tok, mlm_probability=0.15)`` reads ``vocab_size`` (``len(tok)``),
+    ``mask_token_id``, ``pad_token_id`` and ``special_token_ids`` (every special id but [UNK]) from a
+    transformers tokenizer; fields passed explicitly win.
 
     ``sample_with_replacement=True`` draws the predictions with replacement instead, as ELECTRA's
     reference does (``noise.with_replacement_mask``): duplicates leave fewer distinct positions.
@@ -199,31 +205,23 @@ class MaskedLMCollator:
         self._rng = CollatorRNG(self.seed)
 
     @classmethod
-    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
-        """Read mask/pad ids, ``all_special_ids`` and ``len(tokenizer)``; ``kwargs`` override or add fields.
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Mask/pad ids, ``all_special_ids`` and ``len(tokenizer)`` (see ``accepts_tokenizer``).
 
         The unknown token is not special here: BERT's ``create_masked_lm_predictions`` skips only
         [CLS] and [SEP] (its data holds no [MASK] or padding), so [UNK] is masked and predicted like
         any word, and ELECTRA's candidates exclude only [CLS], [SEP], [MASK] and padding.
         """
-        name = f"{type(tokenizer).__name__}({getattr(tokenizer, 'name_or_path', '')!r})"
-        for role in ("mask", "pad"):
-            if getattr(tokenizer, f"{role}_token_id", None) is None:
-                raise ValueError(
-                    f"tokenizer {name} has no {role} token; MLM needs one (set tokenizer.{role}_token)"
-                )
-        params: dict[str, Any] = {
-            "vocab_size": len(tokenizer),
-            "mask_token_id": tokenizer.mask_token_id,
-            "pad_token_id": tokenizer.pad_token_id,
-            "special_token_ids": tuple(
-                token_id
-                for token_id in tokenizer.all_special_ids
-                if token_id != getattr(tokenizer, "unk_token_id", None)
-            ),
-        }
-        params.update(kwargs)
-        return cls(**params)
+        fields: dict[str, Any] = token_ids(tokenizer, ("mask", "pad"), given, "MLM")
+        unk = getattr(tokenizer, "unk_token_id", None)
+        specials = tuple(i for i in tokenizer.all_special_ids if i != unk)
+        fields.update(vocab_size=len(tokenizer), special_token_ids=specials)
+        return fields
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
+        """``MaskedLMCollator(tokenizer=tokenizer, **kwargs)``: ids from the tokenizer, ``kwargs`` win."""
+        return construct(cls, tokenizer, **kwargs)
 
     @classmethod
     def electra(cls, tokenizer: Any, **kwargs: Any) -> MaskedLMCollator:
@@ -231,7 +229,7 @@ class MaskedLMCollator:
         with replacement, 85% of them [MASK], 15% kept, no random replacement (the generator's samples
         are the replacements). ``kwargs`` override or add fields, as in ``from_tokenizer``."""
         scheme = {"mask_replace_prob": 0.85, "random_replace_prob": 0.0, "sample_with_replacement": True}
-        return cls.from_tokenizer(tokenizer, **{**scheme, **kwargs})
+        return construct(cls, tokenizer, **{**scheme, **kwargs})
 
     def _gather(self, features: Sequence[Any]) -> tuple[dict[str, Rows], dict[str, list[Any]]]:
         """Split features into per-token rows (by key) and per-example passthrough values."""
@@ -298,7 +296,11 @@ class MaskedLMCollator:
                 if found != length:
                     raise ValueError(f"feature {index} has {found} {key} but {length} input_ids")
         if self.whole_word_mask and "word_ids" not in rows:
-            raise ValueError("whole_word_mask=True needs 'word_ids' in every feature (per-token word index)")
+            raise ValueError(
+                "whole_word_mask=True needs 'word_ids' in every feature (per-token word index); "
+                "Trainer drops the columns its model's forward does not take, so keep them with "
+                "TrainingArguments(remove_unused_columns=False)"
+            )
 
         shortest = min(lengths)
         if shortest == 0:

@@ -23,7 +23,7 @@ Shapes: b = batch size, t = padded encoder length, m = padded span length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives.noise import apply_mask_replace
 from hf_ssl.objectives.rng import CollatorRNG
 from hf_ssl.objectives.rows import check_int, check_rate, pad_rows, read_documents, replacement_ids, round_up
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, token_ids
 
 __all__ = ["MaskedSeq2SeqCollator", "mass_span_lengths", "sample_mass_spans"]
 
@@ -69,6 +70,7 @@ def sample_mass_spans(
     return starts, spans
 
 
+@accepts_tokenizer
 @dataclass
 class MaskedSeq2SeqCollator:
     """MASS batches: encoder input with one masked span; the decoder sees and predicts only the span.
@@ -79,6 +81,9 @@ class MaskedSeq2SeqCollator:
     (b, m) = their 0-based positions in the sentence, decoder_attention_mask (b, m), labels (b, m) =
     the span (IGNORE_INDEX on padding), and ``cross_attention_mask`` with ``mask_cross_attention``.
     The decoder holds no position outside the span, so nothing outside it is predicted.
+
+    ``tokenizer=`` (keyword only) fills ``vocab_size`` (``len(tokenizer)``), ``mask_token_id``,
+    ``pad_token_id`` and ``special_token_ids`` (``all_special_ids``); fields passed explicitly win.
     """
 
     vocab_size: int
@@ -118,19 +123,16 @@ class MaskedSeq2SeqCollator:
         self._rng = CollatorRNG(self.seed)
 
     @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Mask/pad ids, every special id and ``len(tokenizer)`` (see ``accepts_tokenizer``)."""
+        fields: dict[str, Any] = token_ids(tokenizer, ("mask", "pad"), given, "MASS")
+        fields.update(vocab_size=len(tokenizer), special_token_ids=tuple(tokenizer.all_special_ids))
+        return fields
+
+    @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> MaskedSeq2SeqCollator:
-        name = f"{type(tokenizer).__name__}({getattr(tokenizer, 'name_or_path', '')!r})"
-        for role in ("mask", "pad"):
-            if getattr(tokenizer, f"{role}_token_id", None) is None:
-                raise ValueError(f"tokenizer {name} has no {role} token; MASS needs one")
-        params: dict[str, Any] = {
-            "vocab_size": len(tokenizer),
-            "mask_token_id": tokenizer.mask_token_id,
-            "pad_token_id": tokenizer.pad_token_id,
-            "special_token_ids": tuple(tokenizer.all_special_ids),
-        }
-        params.update(kwargs)
-        return cls(**params)
+        """``MaskedSeq2SeqCollator(tokenizer=tokenizer, **kwargs)``: ids from the tokenizer, ``kwargs`` win."""
+        return construct(cls, tokenizer, **kwargs)
 
     def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
         sentences = read_documents(features)

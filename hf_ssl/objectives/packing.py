@@ -13,7 +13,7 @@ Shapes: b input rows, t padded length, r packed rows, L row_length.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from hf_ssl.constants import IGNORE_INDEX
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, pad_or_eos_id
 
 __all__ = ["PackingCollator", "Seq2SeqPackingCollator", "pack_batch", "pack_seq2seq_batch"]
 
@@ -179,14 +180,23 @@ def pack_seq2seq_batch(
     return out
 
 
+@accepts_tokenizer
 @dataclass
 class PackingCollator:
-    """Run `collator`, then pack its padded batch into rows of `row_length` (see pack_batch)."""
+    """Run `collator`, then pack its padded batch into rows of `row_length` (see pack_batch).
+
+    `tokenizer=` (keyword only) fills `pad_token_id` (its pad, else its eos); passed explicitly, it wins.
+    """
 
     collator: Callable[[Sequence[Any]], dict[str, torch.Tensor]]
     row_length: int
     pad_token_id: int
     position_offset: int = 0
+
+    @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The pad id, else the eos id; the packed rows' padding is masked out."""
+        return {} if "pad_token_id" in given else {"pad_token_id": pad_or_eos_id(tokenizer)}
 
     def __post_init__(self) -> None:
         if self.row_length < 1:
@@ -201,16 +211,25 @@ class PackingCollator:
         )
 
 
+@accepts_tokenizer
 @dataclass
 class Seq2SeqPackingCollator:
     """Run an encoder-decoder `collator` (DenoisingCollator: BART), then pack its (source, target)
     pairs into rows of `source_length` / `target_length` (see pack_seq2seq_batch). MASS batches,
-    whose decoder reads the span at its original positions, cannot be packed."""
+    whose decoder reads the span at its original positions, cannot be packed.
+
+    `tokenizer=` (keyword only) fills `pad_token_id` (its pad, else its eos); passed explicitly, it wins.
+    """
 
     collator: Callable[[Sequence[Any]], dict[str, torch.Tensor]]
     source_length: int
     target_length: int
     pad_token_id: int
+
+    @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The pad id, else the eos id; the packed rows' padding is masked out."""
+        return {} if "pad_token_id" in given else {"pad_token_id": pad_or_eos_id(tokenizer)}
 
     def __post_init__(self) -> None:
         if self.source_length < 1 or self.target_length < 1:

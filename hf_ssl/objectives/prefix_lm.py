@@ -17,7 +17,7 @@ Shapes: b = batch size, t = padded length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ import torch
 from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives.rng import CollatorRNG
 from hf_ssl.objectives.rows import as_id_list, check_int, pad_rows, read_document, round_up
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, pad_or_eos_id
 
 __all__ = ["PrefixLMCollator", "random_prefix_lengths"]
 
@@ -43,6 +44,7 @@ def random_prefix_lengths(lengths: torch.Tensor, generator: torch.Generator | No
     return (draws * (lengths - 1)).long() + 1  # (b,)
 
 
+@accepts_tokenizer
 @dataclass
 class PrefixLMCollator:
     """Pads a batch for a prefix LM: input_ids, attention_mask, prefix_lengths (b,), labels.
@@ -50,7 +52,8 @@ class PrefixLMCollator:
     Features: plain ids / ``{"input_ids": ...}`` (a random split per example, fresh on every
     call) or ``{"inputs": ..., "targets": ...}`` (the given split); one batch may mix both.
     ``eos_token_id``, when set, is appended after the targets (T5 appends EOS to its targets).
-    ``labels`` are IGNORE_INDEX on the prefix and on padding.
+    ``labels`` are IGNORE_INDEX on the prefix and on padding. ``tokenizer=`` (keyword only) fills
+    ``pad_token_id`` (its pad, else its eos) and ``eos_token_id``; fields passed explicitly win.
     """
 
     pad_token_id: int
@@ -68,12 +71,17 @@ class PrefixLMCollator:
         self._rng = CollatorRNG(self.seed)
 
     @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The pad id (else eos) and the eos id, None when there is none."""
+        fields = {"eos_token_id": getattr(tokenizer, "eos_token_id", None)}
+        if "pad_token_id" not in given:
+            fields["pad_token_id"] = pad_or_eos_id(tokenizer)
+        return fields
+
+    @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> PrefixLMCollator:
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        if pad is None:
-            raise ValueError(f"{type(tokenizer).__name__} has neither a pad nor an eos token to pad with")
-        kwargs.setdefault("eos_token_id", tokenizer.eos_token_id)
-        return cls(pad_token_id=pad, **kwargs)
+        """``PrefixLMCollator(tokenizer=tokenizer, **kwargs)``: ids from the tokenizer, ``kwargs`` win."""
+        return construct(cls, tokenizer, **kwargs)
 
     def __call__(self, features: Sequence[Any]) -> dict[str, torch.Tensor]:
         if isinstance(features, dict) or not isinstance(features, Sequence) or len(features) == 0:

@@ -26,7 +26,7 @@ Deliberate differences from the references:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from hf_ssl.objectives.masked_lm import MaskedLMCollator
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct
 
 logger = logging.getLogger(__name__)
 
@@ -240,13 +241,18 @@ def build_sentence_pair_examples(
     return examples
 
 
+@accepts_tokenizer
 @dataclass
 class SentencePairCollator:
     """MLM-masks sentence-pair examples with ``mlm`` and passes their NSP or SOP label through.
 
     The batch holds ``input_ids``, ``attention_mask``, ``token_type_ids``, ``labels`` and either
     ``next_sentence_label`` or ``sentence_order_label`` (b,). [CLS]/[SEP] are never selected: the
-    examples' ``special_tokens_mask`` marks them (and ``from_tokenizer`` lists them as specials).
+    examples' ``special_tokens_mask`` marks them (and a tokenizer lists them as specials).
+
+    ``SentencePairCollator(tokenizer=tok)`` masks with ``MaskedLMCollator(tokenizer=tok)``, an
+    unseeded MLM with default settings; ``from_tokenizer(tok, mlm_probability=..., seed=...)`` or
+    ``mlm=MaskedLMCollator(tokenizer=tok, ...)`` sets them.
     """
 
     mlm: MaskedLMCollator
@@ -256,8 +262,14 @@ class SentencePairCollator:
             raise TypeError(f"mlm must be a MaskedLMCollator, got {type(self.mlm).__name__}")
 
     @classmethod
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``mlm``: a ``MaskedLMCollator`` with its defaults and the tokenizer's ids, unless given."""
+        return {} if "mlm" in given else {"mlm": construct(MaskedLMCollator, tokenizer)}
+
+    @classmethod
     def from_tokenizer(cls, tokenizer: Any, **mlm_kwargs: Any) -> SentencePairCollator:
-        return cls(mlm=MaskedLMCollator.from_tokenizer(tokenizer, **mlm_kwargs))
+        """Masks with ``MaskedLMCollator(tokenizer=tokenizer, **mlm_kwargs)``."""
+        return cls(mlm=construct(MaskedLMCollator, tokenizer, **mlm_kwargs))
 
     def __call__(self, features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
         if len(features) == 0 or not isinstance(features[0], dict):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ import torch
 
 from hf_ssl.objectives.rng import CollatorRNG
 from hf_ssl.objectives.rows import check_int, check_rate, decoder_batch, pad_rows, read_documents
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, describe_tokenizer, token_ids
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,7 @@ def _sentinels_from_tokenizer(tokenizer: Any) -> list[int]:
     return [int(i) for i in tokenizer.convert_tokens_to_ids(extra)] if extra else []
 
 
+@accepts_tokenizer
 @dataclass
 class SpanCorruptionCollator:
     """T5 span corruption: concatenate the batch's documents, cut raw chunks, corrupt each one.
@@ -218,7 +220,8 @@ class SpanCorruptionCollator:
 
     Sentinels: ``sentinel_ids[k]`` replaces the k-th span; by default T5's ``vocab_size - 1``,
     ``vocab_size - 2``, ... (``<extra_id_0>`` = 32099 in the 32,100-id T5 vocabulary).
-    ``from_tokenizer`` takes them from the tokenizer's ``<extra_id_N>`` tokens.
+    ``tokenizer=`` (keyword only) fills ``pad_token_id``, ``eos_token_id`` and ``sentinel_ids`` (its
+    ``<extra_id_N>`` tokens); fields passed explicitly win.
 
     Returns input_ids (b, t), attention_mask (b, t), labels (b, s) with IGNORE_INDEX on padding,
     decoder_input_ids (b, s) = labels shifted right behind ``decoder_start_token_id`` (T5: pad = 0),
@@ -282,27 +285,24 @@ class SpanCorruptionCollator:
         self._rng = CollatorRNG(self.seed)
 
     @classmethod
-    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> SpanCorruptionCollator:
-        """Pad, EOS and sentinels (``<extra_id_N>`` by N) from a T5-style tokenizer."""
-        name = f"{type(tokenizer).__name__}({getattr(tokenizer, 'name_or_path', '')!r})"
-        for role in ("pad", "eos"):
-            if getattr(tokenizer, f"{role}_token_id", None) is None:
-                raise ValueError(f"tokenizer {name} has no {role} token; span corruption needs one")
-        params: dict[str, Any] = {
-            "pad_token_id": tokenizer.pad_token_id,
-            "eos_token_id": tokenizer.eos_token_id,
-        }
-        if "sentinel_ids" not in kwargs:
+    def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Pad and eos ids, and the sentinels (``<extra_id_N>`` by N) unless ``sentinel_ids`` is given."""
+        fields: dict[str, Any] = token_ids(tokenizer, ("pad", "eos"), given, "span corruption")
+        if "sentinel_ids" not in given:
             sentinels = _sentinels_from_tokenizer(tokenizer)
             if not sentinels:
                 raise ValueError(
-                    f"tokenizer {name} has no <extra_id_N> sentinel tokens; add them, e.g. "
+                    f"tokenizer {describe_tokenizer(tokenizer)} has no <extra_id_N> sentinel tokens; add them, e.g. "
                     "tokenizer.add_special_tokens({'extra_special_tokens': [f'<extra_id_{i}>' for i in range(100)]}), "
                     "or pass sentinel_ids"
                 )
-            params["sentinel_ids"] = sentinels
-        params.update(kwargs)
-        return cls(**params)
+            fields["sentinel_ids"] = sentinels
+        return fields
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> SpanCorruptionCollator:
+        """``SpanCorruptionCollator(tokenizer=tokenizer, **kwargs)``: ids from the tokenizer, ``kwargs`` win."""
+        return construct(cls, tokenizer, **kwargs)
 
     def chunks(self, documents: Sequence[Sequence[int]]) -> list[list[int]]:
         """Concatenate documents and cut them into raw chunks of ``raw_length`` (the last maybe shorter)."""

@@ -305,7 +305,11 @@ def test_invalid_fields_raise_with_the_value(kwargs, message):
         ([[5, 300]], {}, r"token id 300 is outside \[0, vocab_size=300\)"),
         ([[5, -2]], {}, "token id -2"),
         ([], {}, "non-empty"),
-        ([{"input_ids": [5, 6]}], {"whole_word_mask": True}, "needs 'word_ids'"),
+        (
+            [{"input_ids": [5, 6]}],
+            {"whole_word_mask": True},
+            r"needs 'word_ids'.*remove_unused_columns=False",
+        ),
         (
             [{"input_ids": [5, 6], "word_ids": [0]}],
             {"whole_word_mask": True},
