@@ -7,6 +7,7 @@ pretraining and fine-tuning on the embedded corpus."""
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from pathlib import Path
@@ -54,7 +55,7 @@ def _add_pretrain_args(parser: argparse.ArgumentParser) -> None:
         "--dropout",
         type=_dropout,
         default=d.dropout,
-        help=f"the network's dropout while pretraining (default {d.dropout}); 'family' keeps the family's own",
+        help="the network's dropout while pretraining; 'family' keeps the family's own",
     )
     parser.add_argument("--seed", type=int, default=d.seed)
     _add_overwrite(parser)
@@ -106,22 +107,46 @@ def _add_finetune_args(parser: argparse.ArgumentParser, *, files: bool = True) -
     parser.add_argument("--finetune-learning-rate", type=float, default=d.learning_rate)
 
 
+class _DefaultsShown(argparse.HelpFormatter):
+    """--help lists every option's default, with or without a help text (argparse's own
+    ArgumentDefaultsHelpFormatter skips options that have none, and prints "default: None")."""
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+            text = action.help or ""
+            if "default" not in text:
+                action = copy.copy(action)
+                action.help = f"{text} (default: %(default)s)".strip()
+        return super()._format_action(action)
+
+
+def _verb(commands: Any, name: str, *, help: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows every option's default and takes --json FILE."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help, formatter_class=_DefaultsShown)
+    parser.add_argument(
+        "--json",
+        default=None,
+        metavar="FILE",
+        help="also write the results here as JSON (atomically), apart from the progress on stderr",
+    )
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hf-ssl", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    _add_pretrain_args(commands.add_parser("pretrain", help="train a tokenizer and a model from scratch"))
+    _add_pretrain_args(_verb(commands, "pretrain", help="train a tokenizer and a model from scratch"))
     _add_finetune_args(
-        commands.add_parser("finetune", help="fine-tune a pretrained directory on a classification task")
+        _verb(commands, "finetune", help="fine-tune a pretrained directory on a classification task")
     )
-    bench = commands.add_parser("bench", help="speed and memory against the transformers twin, as ratios")
+    bench = _verb(commands, "bench", help="speed and memory against the transformers twin, as ratios")
     bench.add_argument(
         "--model", action="append", required=True, help="repeatable; e.g. bert-small, gpt2-small"
     )
     bench.add_argument("--quick", action="store_true", help="3 rounds instead of 7 (under 3 minutes a model)")
-    bench.add_argument("--json", default=None, help="write the results here (atomically)")
     bench.add_argument("--markdown", default=None, help="write a table of the ratios here")
-    evaluate = commands.add_parser(
-        "evaluate", help="score a fine-tuned classifier on a labelled file with offline metrics"
+    evaluate = _verb(
+        commands, "evaluate", help="score a fine-tuned classifier on a labelled file with offline metrics"
     )
     evaluate.add_argument("--model-dir", required=True, help="a directory written by `hf-ssl finetune`")
     evaluate.add_argument("--eval-file", required=True, help="CSV/TSV/JSONL with text and label columns")
@@ -131,14 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument(
         "--task", default=None, help="a GLUE task name (cola, mrpc, stsb, ...) for its metrics"
     )
-    push = commands.add_parser("push", help="upload a saved checkpoint directory to the Hub (checked first)")
+    push = _verb(commands, "push", help="upload a saved checkpoint directory to the Hub (checked first)")
     push.add_argument("model_dir", help="a directory written by save_pretrained or `hf-ssl pretrain`")
     push.add_argument("repo_id", help="org/name on the Hub")
     push.add_argument("--private", action="store_true")
     push.add_argument("--revision", default=None, help="branch to commit to (default: main)")
     push.add_argument("--commit-message", default=None)
-    convert = commands.add_parser(
-        "convert", help="convert a checkpoint directory between transformers and hf_ssl (same numbers)"
+    convert = _verb(
+        commands,
+        "convert",
+        help="convert a checkpoint directory between transformers and hf_ssl (same numbers)",
     )
     convert.add_argument("source", help="a directory written by save_pretrained")
     convert.add_argument("output", help="where to write the converted checkpoint (atomically)")
@@ -149,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         help="hf_ssl: read a transformers checkpoint (default); transformers: export an hf_ssl one",
     )
     _add_overwrite(convert)
-    demo_command = commands.add_parser(
+    demo_command = _verb(
+        commands,
         "demo",
         help="pretrain on the embedded corpus, then fine-tune on sentence mood from it and from scratch (3 seeds)",
     )
@@ -210,11 +238,14 @@ def main(argv: list[str] | None = None) -> int:
             batch_size=args.finetune_batch_size,
             learning_rate=args.finetune_learning_rate,
         )
-        runs_dir = task_directory(settings.output)
+    text = json.dumps(result, indent=2, default=str)
+    if args.json:
+        _write_text(args.json, text + "\n")
+    if args.command == "demo":
         print(results_table(result["summary"]))
-        print(f"\nmodel: {settings.output}; runs, {CURVES} and {RESULTS}: {runs_dir}")
-        return 0
-    print(json.dumps(result, indent=2, default=str))
+        print(f"\nmodel: {settings.output}; runs, {CURVES} and {RESULTS}: {task_directory(settings.output)}")
+    else:
+        print(text)
     return 0
 
 
@@ -234,17 +265,18 @@ def _bench(args: argparse.Namespace) -> dict | list:
     from .bench import benchmark, markdown_table
 
     results = [benchmark(name, quick=args.quick) for name in args.model]
-    for path, text in (
-        (args.json, json.dumps(results if len(results) > 1 else results[0], indent=2)),
-        (args.markdown, markdown_table(results) + "\n"),
-    ):
-        if path:
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(target.name + ".tmp")
-            temporary.write_text(text)
-            temporary.replace(target)
+    if args.markdown:
+        _write_text(args.markdown, markdown_table(results) + "\n")
     return results if len(results) > 1 else results[0]
+
+
+def _write_text(path: str, text: str) -> None:
+    """Write `text` to `path` atomically: a reader sees the old file or the new one, whole."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".tmp")
+    temporary.write_text(text)
+    temporary.replace(target)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .saving import STAGING_PREFIX, CheckpointError, save_checkpoint, staged_save
+from .saving import STAGING_PREFIX, CheckpointError, save_checkpoint, staged_save, staging_directory
 
 _STAGING_PREFIX = ".hf-ssl-partial-"
 
@@ -56,7 +56,7 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = False) -
             yield staging
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{target.name}-", dir=target.parent))
+    staging = staging_directory(target.parent, f"{_STAGING_PREFIX}{target.name}-")
     try:
         yield staging
         staging.rename(target)

@@ -161,6 +161,19 @@ def _plan(staging: Path, target: Path, keep_existing: tuple[str, ...]) -> dict:
     return {"staging": staging.name, "moves": moves, "deletions": deletions}
 
 
+def staging_directory(parent: Path, prefix: str) -> Path:
+    """A new directory in `parent` with the permissions `mkdir` gives under the process's umask.
+
+    `tempfile.mkdtemp` makes it 0700, which suits a private temporary but not a directory that is
+    renamed into place as the user's output.
+    """
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)
+    return staging
+
+
 @contextmanager
 def staged_save(
     directory: str | os.PathLike[str], *, keep_existing: tuple[str, ...] = KEPT_IF_PRESENT
@@ -184,7 +197,7 @@ def staged_save(
     with locked(target, exclusive=True):
         recover(target)
         token = uuid.uuid4().hex[:8]
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{token}-", dir=target))
+        staging = staging_directory(target, f"{STAGING_PREFIX}{token}-")
         pending = target / f"{JOURNAL}.{token}.tmp"
         try:
             yield staging

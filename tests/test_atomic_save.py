@@ -202,3 +202,18 @@ def test_loads_during_saves_never_mix_two_checkpoints(tmp_path, monkeypatch):
         loads += 1
     saver.join()
     assert not errors, errors
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_output_directories_get_the_permissions_the_umask_gives(tmp_path, umask):
+    from hf_ssl.io import atomic_directory
+
+    previous = os.umask(umask)
+    try:
+        with atomic_directory(tmp_path / "run") as staging:
+            (staging / "metrics.json").write_text("{}")
+        (tmp_path / "reference").mkdir()
+    finally:
+        os.umask(previous)
+    mode = (tmp_path / "run").stat().st_mode & 0o777
+    assert mode == (tmp_path / "reference").stat().st_mode & 0o777 == 0o777 & ~umask, oct(mode)

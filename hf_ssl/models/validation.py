@@ -4,6 +4,10 @@ A bad id, dtype, shape or mask raises a ValueError (TypeError for a wrong type) 
 what was expected, instead of an IndexError deep inside torch or, worse, a silent wrong result (a
 mask of -1 read as a token, token_type_ids dropped by a model that has no segments).
 
+Checks on shapes, dtypes and types read only metadata and always run. Checks on values (ids in
+range, a 0/1 mask, all-zero segments) read tensor contents on the host, so they run in eager mode
+only: see `value_checks_enabled`.
+
 Shapes: b batch, t length, D width.
 """
 
@@ -12,6 +16,24 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+
+
+def value_checks_enabled() -> bool:
+    """False while torch.compile, torch.export (and `torch.onnx.export(..., dynamo=True)`, built on
+    it), torch.jit.trace or a CUDA graph capture records the forward; True in eager mode.
+
+    Every check that reads tensor values goes through this, because reading a value on the host
+    (`int(t.max())`, `.item()`, `bool(t.any())`) is data-dependent Python control flow: torch.export
+    and the dynamo ONNX exporter refuse it (GuardOnDataDependentSymNode), torch.jit.trace would bake
+    one batch's answer into the graph, torch.compile breaks the graph there, and on a GPU each read is
+    a device-to-host sync that a compiled graph exists to avoid. `torch._check(t.max().item() < n)`
+    would keep the checks as runtime asserts instead, but each still needs that sync and loses the
+    message naming the bad value. A traced graph therefore trusts its values (an out-of-range id then
+    fails in the embedding lookup, as in torch); eager calls keep every check and its message.
+    """
+    if torch.compiler.is_compiling() or torch.jit.is_tracing():  # compile, export (strict or not), trace
+        return False
+    return not (torch.cuda.is_available() and torch.cuda.is_current_stream_capturing())
 
 
 def validate_input_ids(input_ids: Any, vocab_size: int, name: str = "input_ids") -> None:
@@ -38,6 +60,8 @@ def check_integer_tensor(name: str, value: Any, what: str) -> None:
 
 def check_index_range(name: str, values: torch.Tensor, limit: int, field: str, what: str = "ids") -> None:
     """Every entry of `values` in [0, limit), where `field` is the config field that sets the limit."""
+    if not value_checks_enabled():
+        return
     low, high = int(values.min()), int(values.max())
     if low < 0 or high >= limit:
         bad = low if low < 0 else high
@@ -85,7 +109,9 @@ def check_attention_mask(
         raise TypeError(f"{name} is a {type(attention_mask).__name__}; expected a torch.Tensor of 0 and 1")
     if tuple(attention_mask.shape) != tuple(expected):
         raise ValueError(f"{name} has shape {tuple(attention_mask.shape)}; expected {tuple(expected)}{note}")
-    if attention_mask.dtype != torch.bool and bool(((attention_mask != 0) & (attention_mask != 1)).any()):
+    if attention_mask.dtype == torch.bool or not value_checks_enabled():
+        return
+    if bool(((attention_mask != 0) & (attention_mask != 1)).any()):
         bad = attention_mask[(attention_mask != 0) & (attention_mask != 1)][0].item()
         raise ValueError(f"{name} contains {bad}; expected 1 (token) or 0 (padding)")
 
@@ -125,7 +151,7 @@ def check_token_type_ids(token_type_ids: torch.Tensor | None, type_vocab_size: i
         return
     check_integer_tensor("token_type_ids", token_type_ids, "segment ids")
     if type_vocab_size == 0:
-        if bool(token_type_ids.any()):
+        if value_checks_enabled() and bool(token_type_ids.any()):
             raise ValueError(
                 f"{model} has no segment embeddings; token_type_ids must be all 0, got "
                 f"{int(token_type_ids.abs().max())}"

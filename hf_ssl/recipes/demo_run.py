@@ -19,8 +19,8 @@ from transformers import AutoConfig, AutoModelForPreTraining, AutoTokenizer
 from ..data import load_default_corpus, read_documents
 from ..data.tasks import MOODS, sentence_mood_examples, without_examples, write_task_files
 from ..io import atomic_directory, check_output_directory
-from ..models.registry import check_known_family
 from ..plots import save_finetuning_curves
+from .common import check_model_directory
 from .finetuning import finetune
 from .pretraining import pretrain
 from .settings import FinetuneSettings, PretrainSettings
@@ -168,7 +168,7 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 def save_untrained_twin(pretrained_dir: str, target: str) -> None:
     """Save to `target` a randomly initialised model of `pretrained_dir`'s config, and its tokenizer."""
-    check_known_family(pretrained_dir)
+    check_model_directory(pretrained_dir, "pretrained_dir")
     config = AutoConfig.from_pretrained(pretrained_dir)
     AutoModelForPreTraining.from_config(config).save_pretrained(target)
     AutoTokenizer.from_pretrained(pretrained_dir).save_pretrained(target)

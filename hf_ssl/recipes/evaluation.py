@@ -7,8 +7,7 @@ from typing import Any
 
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer
 
-from ..models.registry import check_known_family
-from .common import _training_args
+from .common import _training_args, check_model_directory
 from .finetuning import _classification_collator, _classification_encoder, _load_table
 
 
@@ -27,12 +26,12 @@ def evaluate_classifier(
     accuracy and macro F1, or a GLUE task's own metrics (`task="mrpc"`, ...) via hf_ssl.metrics."""
     from ..metrics import compute_classification_metrics
 
+    check_model_directory(model_dir)
     table = _load_table(eval_file)
     needed = [text_column, label_column] + ([text_pair_column] if text_pair_column else [])
     missing = [c for c in needed if c not in table.column_names]
     if missing:
         raise ValueError(f"{eval_file} lacks column(s) {missing}; it has {table.column_names}")
-    check_known_family(model_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir)
     label2id = {str(k): int(v) for k, v in (model.config.label2id or {}).items()}

@@ -24,9 +24,8 @@ from transformers import (
 
 from ..io import atomic_directory, check_output_directory
 from ..models.gpt import GPTPreTrainedModel
-from ..models.registry import check_known_family
 from ..objectives import GPTTaskCollator
-from .common import _training_args, logger
+from .common import _training_args, check_model_directory, logger
 from .settings import FinetuneSettings
 
 LOGS_PER_EPOCH = 4  # training-loss entries an epoch in the log history (the fine-tuning curves)
@@ -75,6 +74,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     """Fine-tune a pretrained directory on labelled files; return dev accuracy and loss."""
     if not settings.epochs > 0:
         raise ValueError(f"epochs={settings.epochs!r}; expected a number > 0")
+    check_model_directory(settings.model_dir)
     check_output_directory(settings.output, overwrite=settings.overwrite)
     train, dev = _load_table(settings.train_file), _load_table(settings.eval_file)
     for name, table in (("train", train), ("eval", dev)):
@@ -96,7 +96,6 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"eval labels {unknown} never occur in the training file (labels: {labels})")
 
-    check_known_family(settings.model_dir)
     tokenizer = AutoTokenizer.from_pretrained(settings.model_dir)
     set_seed(settings.seed)  # the new head's initialisation too, not only Trainer's batch order
     model = AutoModelForSequenceClassification.from_pretrained(

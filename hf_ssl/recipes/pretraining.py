@@ -32,7 +32,7 @@ from ..io import atomic_directory, check_output_directory
 from ..models.electra import ElectraForPreTraining
 from ..models.registry import FAMILIES, TokenizerTrainer
 from ..plots import save_loss_curve
-from ..presets import preset
+from ..presets import PRESETS, preset
 from ..trainer import ComponentLossCallback
 from .builders import BUILDERS, PAIR_MODELS
 from .common import _training_args, logger
@@ -96,6 +96,29 @@ def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
     return [documents[i] for i in order[held:]], [documents[i] for i in order[:held]]
 
 
+def _checked_settings(settings: PretrainSettings) -> tuple[dict[str, Any], dict[str, float]]:
+    """The preset's sizes and the dropout fields, once every setting is checked: a mistake is
+    reported before the tokenizer trains, not minutes into the run."""
+    if settings.model not in PRETRAINABLE:
+        raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
+    for name in ("vocab_size", "seq_len", "batch_size", "steps"):
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}={value!r}; expected an integer >= 1")
+    rate = settings.learning_rate
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0.0 < rate < math.inf:
+        raise ValueError(f"learning_rate={rate!r}; expected a number > 0")
+    if not 0.0 < settings.eval_fraction < 1.0:
+        raise ValueError(f"eval_fraction={settings.eval_fraction!r}; expected a fraction in (0, 1)")
+    name = f"{settings.model}-{settings.preset}"
+    if name not in PRESETS:
+        sizes = sorted(
+            key.removeprefix(f"{settings.model}-") for key in PRESETS if key.startswith(f"{settings.model}-")
+        )
+        raise ValueError(f"preset={settings.preset!r} for model {settings.model!r}; expected one of {sizes}")
+    return preset(name), _dropout_fields(settings.model, settings.dropout)
+
+
 def _dropout_fields(model: str, dropout: float | None) -> dict[str, float]:
     """The config fields that set `model`'s network dropout to `dropout` (none when None: the
     family's own defaults)."""
@@ -115,11 +138,7 @@ def pretrain(settings: PretrainSettings, *, documents: list[Document] | None = N
     `documents` replaces the corpus `settings` names (the demo passes the embedded corpus without
     the sentences its downstream task evaluates on).
     """
-    if settings.model not in PRETRAINABLE:
-        raise ValueError(f"model={settings.model!r}; expected one of {PRETRAINABLE}")
-    if isinstance(settings.steps, bool) or not isinstance(settings.steps, int) or settings.steps < 1:
-        raise ValueError(f"steps={settings.steps!r}; expected an integer >= 1")
-    dropout_fields = _dropout_fields(settings.model, settings.dropout)  # checked before any work
+    preset_sizes, dropout_fields = _checked_settings(settings)  # before any work
     check_output_directory(settings.output, overwrite=settings.overwrite)
     torch.manual_seed(settings.seed)
     if documents is None:
@@ -133,7 +152,7 @@ def pretrain(settings: PretrainSettings, *, documents: list[Document] | None = N
     train_docs = _tokenize_documents(tokenizer, train_documents)
     eval_docs = _tokenize_documents(tokenizer, eval_documents)
     sizes = {
-        **preset(f"{settings.model}-{settings.preset}"),
+        **preset_sizes,
         "vocab_size": len(tokenizer),
         "pad_token_id": tokenizer.pad_token_id,
         **dropout_fields,

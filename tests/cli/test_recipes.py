@@ -195,6 +195,7 @@ def test_gpt_fine_tunes_with_task_tokens_and_the_auxiliary_loss(corpus_file, tmp
 def test_finetune_names_a_missing_column(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("sentence,label\nhello there,a\n")
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "hf_ssl_bert"}))  # a model directory
     with pytest.raises(ValueError, match=r"lacks column\(s\) \['text'\]"):
         finetune(
             FinetuneSettings(
@@ -257,12 +258,16 @@ def test_cli_pretrain_prints_metrics_as_json(corpus_file, tmp_path, capsys):
             "32",
             "--vocab-size",
             "300",
+            "--json",
+            str(tmp_path / "results" / "metrics.json"),
         ]
     )
     assert code == 0
     printed = capsys.readouterr().out
     metrics = json.loads(printed[printed.index("{\n") :])
     assert metrics["model"] == "bert"
+    # --json FILE: the same results, alone in their file, apart from the progress printed on the way.
+    assert json.loads((tmp_path / "results" / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
 
 
 def _printed_json(capsys) -> dict:
