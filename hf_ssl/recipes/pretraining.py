@@ -8,6 +8,7 @@ loadable directory (safetensors, config, tokenizer, model card, metrics, loss cu
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -96,6 +97,19 @@ def _split(documents: list, fraction: float, seed: int) -> tuple[list, list]:
     return [documents[i] for i in order[held:]], [documents[i] for i in order[:held]]
 
 
+def _fit_tokenizer_to_model(tokenizer: Any, model: Any) -> None:
+    """The saved tokenizer speaks the model's language: it names the bos/eos ids the config sets
+    (MASS's [CLS]/[SEP], ALBERT's), and emits no `token_type_ids` for a model whose forward takes
+    none (which `generate` refuses). Kept by `save_pretrained`."""
+    for role in ("bos", "eos"):
+        config_id = getattr(model.config, f"{role}_token_id", None)
+        if config_id is not None and getattr(tokenizer, f"{role}_token_id") is None:
+            setattr(tokenizer, f"{role}_token", tokenizer.convert_ids_to_tokens(config_id))
+    if "token_type_ids" not in inspect.signature(model.forward).parameters:
+        tokenizer.model_input_names = [n for n in tokenizer.model_input_names if n != "token_type_ids"]
+        tokenizer.init_kwargs["model_input_names"] = tokenizer.model_input_names  # what gets saved
+
+
 def _checked_settings(settings: PretrainSettings) -> tuple[dict[str, Any], dict[str, float]]:
     """The preset's sizes and the dropout fields, once every setting is checked: a mistake is
     reported before the tokenizer trains, not minutes into the run."""
@@ -161,6 +175,7 @@ def pretrain(settings: PretrainSettings, *, documents: list[Document] | None = N
     train_set, eval_set, model, collator, eval_collator = build(
         settings, tokenizer, train_docs, eval_docs, sizes
     )
+    _fit_tokenizer_to_model(tokenizer, model)
     if not train_set or not eval_set:
         raise ValueError(f"the corpus gave {len(train_set)} training and {len(eval_set)} held-out examples")
     logger.info(

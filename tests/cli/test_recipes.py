@@ -57,6 +57,15 @@ def test_pretrain_writes_a_directory_the_auto_classes_load(model, corpus_file, t
     assert type(loaded).__module__.startswith("hf_ssl.models")
     tokenizer = AutoTokenizer.from_pretrained(output)
     assert len(tokenizer) == loaded.config.vocab_size
+    for role in ("bos", "eos", "pad"):  # the tokenizer's special tokens are the ones the config names
+        config_id = getattr(loaded.config, f"{role}_token_id", None)
+        if config_id is not None:
+            assert getattr(tokenizer, f"{role}_token_id") == config_id, role
+    if model in ("bart", "mass", "t5"):  # the tokenizer's output goes straight into generate
+        generated = loaded.eval().generate(
+            **tokenizer(["Call me Ishmael."], return_tensors="pt"), max_new_tokens=3
+        )
+        assert generated.shape[0] == 1
     if model == "electra":  # the discriminator is written alone, ready for fine-tuning
         classifier = AutoModelForSequenceClassification.from_pretrained(
             output / "discriminator", num_labels=2
