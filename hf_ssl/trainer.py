@@ -173,5 +173,68 @@ class SafeCheckpointsMixin:
         )
 
 
-class SafeCheckpointTrainer(SafeCheckpointsMixin, Trainer):
-    """``transformers.Trainer`` whose interrupted checkpoint saves are never resumed from."""
+# Trainer's own timing entries of an evaluation: not results of the model.
+_EVAL_TIMINGS = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
+
+
+class HfSslModelCardMixin:
+    """Mix into ``Trainer`` so ``create_model_card`` (and so ``push_to_hub``) writes hf_ssl's card:
+    the model's family and head (a fine-tuned classifier as text-classification, with its labels),
+    ``finetuned_from`` as base model and the last evaluation's metrics in a model-index, instead of
+    transformers' generic "trained from scratch on the None dataset". A card that already records
+    results (``hf-ssl pretrain``'s) is kept; a model that is not hf_ssl's gets transformers' card."""
+
+    def create_model_card(
+        self,
+        language: str | None = None,
+        license: str | None = None,
+        tags: str | list[str] | None = None,
+        model_name: str | None = None,
+        finetuned_from: str | None = None,
+        tasks: str | list[str] | None = None,
+        dataset_tags: str | list[str] | None = None,
+        dataset: str | list[str] | None = None,
+        dataset_args: str | list[str] | None = None,
+    ) -> None:
+        from .hub.model_card import CARD_FILENAME, family_of, render_model_card
+
+        trainer: Any = self
+        try:
+            family_of(trainer.model.config)
+        except ValueError:
+            return super().create_model_card(  # type: ignore[misc]
+                language,
+                license,
+                tags,
+                model_name,
+                finetuned_from,
+                tasks,
+                dataset_tags,
+                dataset,
+                dataset_args,
+            )
+        if not trainer.is_world_process_zero():
+            return
+        path = Path(trainer.args.output_dir) / CARD_FILENAME
+        if path.is_file() and "model-index:" in path.read_text(encoding="utf-8"):
+            return  # a card with recorded results
+        evaluations = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
+        metrics = {
+            key: value
+            for key, value in (evaluations[-1] if evaluations else {}).items()
+            if key.startswith("eval_") and key not in _EVAL_TIMINGS and isinstance(value, int | float)
+        }
+        datasets = dataset_tags if dataset_tags is not None else dataset
+        path.parent.mkdir(parents=True, exist_ok=True)
+        render_model_card(
+            trainer.model,
+            model_name=model_name or Path(trainer.args.output_dir).name,
+            metrics=metrics or None,
+            datasets=datasets,
+            base_model=finetuned_from,
+        ).save(path)
+
+
+class SafeCheckpointTrainer(SafeCheckpointsMixin, HfSslModelCardMixin, Trainer):
+    """``transformers.Trainer`` whose interrupted checkpoint saves are never resumed from, and whose
+    ``push_to_hub`` writes hf_ssl's model card."""

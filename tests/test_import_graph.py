@@ -20,7 +20,8 @@ LAYERS: list[set[str]] = [
     {"layers", "data", "metrics", "plots"},
     {"heads", "objectives", "conversion", "analysis"},
     {"models"},
-    {"hub", "presets", "trainer", "bench"},
+    {"hub", "presets", "bench"},
+    {"trainer"},
     {"recipes"},
     {"cli", "__init__"},
 ]

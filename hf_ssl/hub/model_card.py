@@ -43,6 +43,15 @@ DEFAULT_EVALUATION = "No evaluation was recorded with this checkpoint."
 
 # (Hub task id, what the pretraining task is) per family: the model-index entry's task.
 FAMILY_TASKS: dict[str, tuple[str, str]] = {name: spec.hub_task for name, spec in FAMILIES.items()}
+# Downstream heads, by class-name suffix: (pipeline tag or None, the task). A checkpoint saved with
+# one of these is a fine-tuned model, and its card says so; any other head keeps the family's card.
+# transformers 5 has no question-answering or multiple-choice pipeline, so those cards name none.
+DOWNSTREAM_HEADS: dict[str, tuple[str | None, str]] = {
+    "ForSequenceClassification": ("text-classification", "Text classification"),
+    "ForTokenClassification": ("token-classification", "Token classification"),
+    "ForQuestionAnswering": (None, "Extractive question answering"),
+    "ForMultipleChoice": (None, "Multiple choice"),
+}
 # Readable names and Hub metric types for the metrics hf_ssl's recipes report.
 _METRIC_NAMES: dict[str, tuple[str, str]] = {
     "eval_loss": ("loss", "Held-out loss (nats per predicted token)"),
@@ -66,6 +75,26 @@ def family_of(config: Any) -> str:
             f"{MODEL_TYPE_PREFIX!r}"
         )
     return model_type.removeprefix(MODEL_TYPE_PREFIX)
+
+
+def head_of(model: Any) -> str:
+    """The class a checkpoint was saved with: the model's own, or the first of its config's
+    `architectures` ("" when a bare config names none)."""
+    if not hasattr(model, "config"):
+        return str((getattr(model, "architectures", None) or [""])[0])
+    return type(model).__name__
+
+
+def downstream_task(model: Any) -> tuple[str | None, str] | None:
+    """(pipeline tag, task) of a fine-tuned head; None for a pretraining head or a bare model."""
+    head = head_of(model)
+    return next((task for suffix, task in DOWNSTREAM_HEADS.items() if head.endswith(suffix)), None)
+
+
+def _labels(config: Any) -> list[str]:
+    """The label names a classifier was given (none for transformers' default LABEL_<i>)."""
+    names = [str(name) for _, name in sorted((getattr(config, "id2label", None) or {}).items())]
+    return [] if all(re.fullmatch(r"LABEL_\d+", name) for name in names) else names
 
 
 def available_templates() -> list[str]:
@@ -169,6 +198,11 @@ def render_model_card(
             raise TypeError(f"{name} must be a markdown string, got {type(text).__name__}")
 
     task_type, task_name = FAMILY_TASKS.get(family, ("other", "Pretraining"))
+    pipeline_tag: str | None = task_type if task_type != "other" else None
+    finetuned = downstream_task(model)
+    if finetuned is not None:
+        pipeline_tag, task_name = finetuned
+        task_type = pipeline_tag or task_name.lower().replace(" ", "-")
     eval_dataset = dataset_list[0] if dataset_list else HELD_OUT_SPLIT
     eval_results = [
         EvalResult(
@@ -184,6 +218,9 @@ def render_model_card(
         for key, value in checked.items()
     ]
     tags = list(template_data.tags or [])
+    if finetuned is not None:  # the pretraining task is no longer what the checkpoint does
+        tags = [tag for tag in tags if tag != FAMILY_TASKS.get(family, ("",))[0]]
+        tags += [pipeline_tag] if pipeline_tag else []
     for tag in (LIBRARY_TAG, family):
         if tag not in tags:
             tags.append(tag)
@@ -191,7 +228,7 @@ def render_model_card(
         license=template_data.license,
         library_name="transformers",
         tags=tags,
-        pipeline_tag=task_type if task_type != "other" else None,
+        pipeline_tag=pipeline_tag,
         datasets=dataset_list or None,
         base_model=base_models[0] if len(base_models) == 1 else base_models or None,
         model_name=model_name,
@@ -205,7 +242,18 @@ def render_model_card(
         "evaluation": evaluation,
     }
     body = _fill(template.text, values, family).rstrip("\n") + "\n" + _LOADING
+    if finetuned is not None:
+        title, _, rest = body.partition("\n")
+        body = f"{title}\n\n{_finetuned_paragraph(model, config, task_name, base_models)}\n{rest}"
     return ModelCard(f"---\n{data.to_yaml()}\n---\n{body}")
+
+
+def _finetuned_paragraph(model: Any, config: Any, task: str, base_models: list[str]) -> str:
+    """What the fine-tuned checkpoint is, ahead of its family's description."""
+    start = f" from `{'`, `'.join(base_models)}`" if base_models else ""
+    labels = _labels(config)
+    named = f"; labels: {', '.join(f'`{label}`' for label in labels)}" if labels else ""
+    return f"**Fine-tuned.** `{head_of(model)}`, fine-tuned{start} for {task.lower()}{named}."
 
 
 def write_model_card(model: Any, directory: Path) -> None:

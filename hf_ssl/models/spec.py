@@ -72,7 +72,8 @@ class FamilySpec:
         name: the family's key, its folder and its `model_type` without the `hf_ssl_` prefix.
         config_class: the family's configuration class.
         heads: {transformers Auto class: model class}, in the order the Auto classes are registered.
-        hub_task: (Hub task id, what the pretraining task is): the model card's model-index task.
+        hub_task: (a pipeline task of transformers that the pretrained model serves, or "other"; what
+            the pretraining task is): the model card's pipeline tag and model-index task.
         card_template: stem of the card template in `hf_ssl/model_cards/`.
         cli_name: the name on the `hf-ssl` command line and the stem of its preset names.
         presets: {preset name prefix: the published vocabulary (and special ids) of those presets};

@@ -22,6 +22,7 @@ from transformers import (
     set_seed,
 )
 
+from ..hub.model_card import CARD_FILENAME, render_model_card
 from ..io import atomic_directory, check_output_directory
 from ..models.gpt import GPTPreTrainedModel
 from ..objectives import GPTTaskCollator
@@ -162,8 +163,26 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        render_model_card(
+            model,
+            model_name=Path(settings.output).name,
+            training_data=_finetuning_summary(settings, metrics),
+            metrics={"eval_accuracy": evaluation["eval_accuracy"], "eval_loss": evaluation["eval_loss"]},
+            datasets=[Path(settings.train_file).stem],
+            base_model=settings.model_dir,
+        ).save(staging / CARD_FILENAME)
     logger.info("dev accuracy %.3f; wrote %s", metrics["accuracy"], settings.output)
     return metrics
+
+
+def _finetuning_summary(settings: FinetuneSettings, metrics: dict[str, Any]) -> str:
+    """The card's "training data and hyperparameters" of a fine-tuning run."""
+    return (
+        f"Fine-tuned on `{Path(settings.train_file).name}` ({metrics['train_examples']} examples) and "
+        f"scored on `{Path(settings.eval_file).name}` ({metrics['eval_examples']} examples) by "
+        f"`hf-ssl finetune`: {settings.epochs:g} epochs, batch size {settings.batch_size}, peak learning "
+        f"rate {settings.learning_rate:g} (10% warm-up, linear decay), seed {settings.seed}."
+    )
 
 
 def _classification_collator(

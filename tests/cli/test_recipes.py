@@ -340,6 +340,12 @@ def test_cli_finetune_uses_the_files_and_columns_it_is_given(corpus_file, tmp_pa
     metrics = _printed_json(capsys)
     assert metrics["labels"] == ["no", "yes"] and metrics["eval_examples"] == 24
     assert json.loads((tmp_path / "nli" / "metrics.json").read_text())["accuracy"] == metrics["accuracy"]
+    from huggingface_hub import ModelCard
+
+    card = ModelCard.load(tmp_path / "nli" / "README.md")  # the classifier's card, not the family's
+    assert card.data.pipeline_tag == "text-classification" and card.data.base_model == str(tmp_path / "m")
+    (accuracy,) = [r for r in card.data.eval_results if r.metric_type == "accuracy"]
+    assert accuracy.metric_value == metrics["accuracy"] and "labels: `no`, `yes`" in card.text
 
 
 def test_cli_demo_runs_the_main_job_end_to_end(tmp_path, capsys, monkeypatch):

@@ -61,7 +61,7 @@ def test_the_model_index_carries_task_dataset_split_and_metric_names(tmp_path):
     (index,) = metadata_load(tmp_path / "README.md")["model-index"]
     (result,) = index["results"]
     assert index["name"] == "hf_ssl-t5"  # no checkpoint name: the family's default
-    assert result["task"] == {"type": "text2text-generation", "name": "Span corruption"}
+    assert result["task"] == {"type": "feature-extraction", "name": "Span corruption"}
     assert result["dataset"] == {"name": "c4", "type": "c4", "split": "held-out"}
     assert result["metrics"] == [
         {"type": "loss", "value": 1.5, "name": "Held-out loss (nats per predicted token)"}
@@ -178,3 +178,45 @@ def test_pretrain_writes_a_card_with_the_runs_metrics_and_settings(tmp_path):
     assert card.data.datasets == ["corpus.txt"] and card.data.model_name == "bert-run"
     assert "| steps | 2 |" in card.text and "| sequence length | 32 |" in card.text
     assert "{{" not in card.text
+
+
+def _every_head() -> list[tuple[str, type]]:
+    from tests.models.tiny import all_heads
+
+    return [(family, model_class) for family, _, model_class in all_heads()]
+
+
+@pytest.mark.parametrize(("family", "model_class"), _every_head(), ids=lambda v: getattr(v, "__name__", v))
+def test_no_card_names_a_pipeline_task_transformers_lacks(family, model_class):
+    from transformers.pipelines import REMOVED_TASKS, SUPPORTED_TASKS
+
+    card = render_model_card(make_model(family, model_class))
+    tag = card.data.pipeline_tag
+    assert tag is None or tag in SUPPORTED_TASKS, tag
+    assert not set(card.data.tags) & set(REMOVED_TASKS), card.data.tags
+
+
+@pytest.mark.parametrize(
+    ("head", "pipeline_tag"),
+    [
+        ("BertForSequenceClassification", "text-classification"),
+        ("BertForTokenClassification", "token-classification"),
+        ("BertForQuestionAnswering", None),
+    ],
+)
+def test_a_fine_tuned_head_gets_its_own_card(head, pipeline_tag):
+    model = make_model("bert", getattr(hf_ssl, head))
+    model.config.id2label = {0: "negative", 1: "positive"}
+    card = render_model_card(
+        model, metrics={"eval_accuracy": 0.75}, base_model="org/bert-tiny", datasets=["moods"]
+    )
+    assert card.data.pipeline_tag == pipeline_tag
+    assert card.data.base_model == "org/bert-tiny"
+    (result,) = card.data.eval_results
+    assert result.metric_type == "accuracy" and result.metric_value == 0.75
+    assert result.task_type == (pipeline_tag or "extractive-question-answering")
+    assert f"**Fine-tuned.** `{head}`, fine-tuned from `org/bert-tiny`" in card.text
+    assert "labels: `negative`, `positive`" in card.text
+    assert "fill-mask" not in str(card.data.to_dict())  # not the pretraining family's card
+    pretraining = render_model_card(make_model("bert", hf_ssl.BertForPreTraining))
+    assert pretraining.data.pipeline_tag == "fill-mask" and "Fine-tuned" not in pretraining.text

@@ -31,7 +31,7 @@ FAMILY = FamilySpec(
         AutoModelForSequenceClassification: BartForSequenceClassification,
         AutoModelForQuestionAnswering: BartForQuestionAnswering,
     },
-    hub_task=("text2text-generation", "Denoising autoencoding"),
+    hub_task=("fill-mask", "Denoising autoencoding"),
     presets={"bart": {"vocab_size": 50265}},
     pretraining="denoising",
     tokenizer="byte_level_bpe",

@@ -14,7 +14,7 @@ FAMILY = FamilySpec(
         AutoModelForPreTraining: MassForConditionalGeneration,
         AutoModelForSeq2SeqLM: MassForConditionalGeneration,
     },
-    hub_task=("text2text-generation", "Masked sequence-to-sequence pretraining"),
+    hub_task=("feature-extraction", "Masked sequence-to-sequence pretraining"),
     presets={"mass": {"vocab_size": 30522}},
     pretraining="denoising",
     tokenizer="wordpiece",

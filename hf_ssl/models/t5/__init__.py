@@ -35,7 +35,7 @@ FAMILY = FamilySpec(
         AutoModelForSeq2SeqLM: T5ForConditionalGeneration,
         AutoModelForTextEncoding: T5EncoderModel,
     },
-    hub_task=("text2text-generation", "Span corruption"),
+    hub_task=("feature-extraction", "Span corruption"),
     presets={"t5": {"vocab_size": 32128}, "switch": {"vocab_size": 32128}},
     pretraining="denoising",
     tokenizer="t5",
