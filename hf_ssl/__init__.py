@@ -113,6 +113,9 @@ def _register() -> None:
         if hook not in SAVE_HOOKS:
             SAVE_HOOKS.append(hook)
     register_auto_classes()
+    from .peft_targets import install
+
+    install()  # PEFT's default LoRA targets for hf_ssl's model types, when PEFT is imported
 
 
 _register()

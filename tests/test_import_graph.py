@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"layers", "data", "metrics", "plots"},
     {"heads", "objectives", "conversion", "analysis"},
     {"models"},
-    {"hub", "presets", "bench"},
+    {"hub", "presets", "bench", "peft_targets"},
     {"trainer"},
     {"recipes"},
     {"cli", "__init__"},

@@ -64,6 +64,10 @@ class BenchShape:
     position_offset: int = 0
 
 
+# MultiHeadAttention's input projections: self-attention's fused q/k/v, cross-attention's q and fused k/v.
+ATTENTION_INPUT_PROJECTIONS = ("qkv_proj", "q_proj", "kv_proj")
+
+
 @dataclass(frozen=True)
 class FamilySpec:
     """One model family.
@@ -86,6 +90,8 @@ class FamilySpec:
             of 128) every generic test runs over, each head of the family included.
         bench: {name: BenchShape} of the sizes `hf-ssl bench` times against transformers; empty
             without a transformers twin.
+        lora_targets: the modules PEFT's LoRA adapts when a LoraConfig names none (the attention
+            input projections, fused as GPT-2's `c_attn` is); empty for a family without attention.
     """
 
     name: str
@@ -100,6 +106,7 @@ class FamilySpec:
     transformers_converter: str | None = None
     tiny_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     bench: Mapping[str, BenchShape] = field(default_factory=dict)
+    lora_targets: tuple[str, ...] = ATTENTION_INPUT_PROJECTIONS
 
     def __post_init__(self) -> None:
         # Both default to the family name; the CLI spells underscores as hyphens ("prefix-lm").

@@ -14,6 +14,7 @@ FAMILY = FamilySpec(
         AutoModelForPreTraining: CBOWForPreTraining,
     },
     hub_task=("feature-extraction", "Continuous bag-of-words"),
+    lora_targets=(),  # no attention: embedding tables only
     tiny_configs={
         "cbow": {
             "vocab_size": 128,

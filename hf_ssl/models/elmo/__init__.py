@@ -29,6 +29,7 @@ FAMILY = FamilySpec(
         AutoModelForSequenceClassification: ElmoForSequenceClassification,
     },
     hub_task=("feature-extraction", "Bidirectional language modelling"),
+    lora_targets=(),  # LSTMs, no attention: name the modules to adapt in the LoraConfig
     tiny_configs={
         # Recurrent and static families: no attention kernel, their own inputs (see make_inputs).
         "elmo": {
