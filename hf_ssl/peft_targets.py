@@ -30,7 +30,9 @@ MAPPING = "TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING"
 def lora_targets() -> dict[str, list[str]]:
     """{model_type: default LoRA target module names} for every family that has some."""
     return {
-        spec.config_class.model_type: list(spec.lora_targets) for spec in FAMILIES.values() if spec.lora_targets
+        spec.config_class.model_type: list(spec.lora_targets)
+        for spec in FAMILIES.values()
+        if spec.lora_targets
     }
 
 
