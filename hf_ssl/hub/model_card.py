@@ -60,9 +60,9 @@ _METRIC_NAMES: dict[str, tuple[str, str]] = {
 }
 _LOADING = """
 **Loading.** With hf_ssl installed: `import hf_ssl` then `AutoModel.from_pretrained(path)` (or any
-Auto head the family supports); without importing it, `AutoModel.from_pretrained(path,
-trust_remote_code=True)` loads through the checkpoint's `hf_ssl_remote.py`, which imports the
-installed package.
+Auto head the family supports). Without hf_ssl, `AutoModel.from_pretrained(path,
+trust_remote_code=True)` runs the modeling code saved with the checkpoint (`hf_ssl_remote.py` and
+the `hf_ssl_*.py` files beside it), which needs only transformers and torch.
 """
 
 

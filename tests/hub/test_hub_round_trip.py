@@ -7,8 +7,6 @@ once with files sent inline in the commit and once through git-LFS (HF_HUB_DISAB
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,10 @@ from transformers import AutoModel, AutoModelForPreTraining, AutoTokenizer
 
 import hf_ssl
 from hf_ssl.hub import REMOTE_MODULE, auto_map_for
+from hf_ssl.hub.remote_code import remote_code_files
 from tests.models.tiny import TINY_CONFIGS, main_output, make_inputs, make_model, run
+
+from .isolated import run_python
 
 
 def _base_model(family: str, seed: int = 0):
@@ -70,8 +71,15 @@ def test_the_pushed_config_carries_the_full_auto_map_and_the_repo_a_model_card(h
     assert config["model_type"] == "hf_ssl_bert"
     card = ModelCard.load("org/card")
     assert "hf-ssl-test" in card.data.tags
+    # The remote-code entry module and the flat copies of the modules it needs (hf_ssl/hub/remote_code.py).
     assert sorted(HfApi().list_repo_files("org/card")) == sorted(
-        [".gitattributes", "README.md", "config.json", "model.safetensors", f"{REMOTE_MODULE}.py"]
+        [
+            ".gitattributes",
+            "README.md",
+            "config.json",
+            "model.safetensors",
+            *remote_code_files(hf_ssl.BertConfig),
+        ]
     )
 
 
@@ -106,25 +114,33 @@ def test_a_second_commit_moves_main_and_the_first_commit_sha_still_gives_the_fir
         _assert_same_outputs(first, second)
 
 
-def test_a_pushed_repo_loads_with_trust_remote_code_where_hf_ssl_is_installed_but_not_imported(inline_hub):
-    hf_ssl.BertForMaskedLM(TINY_CONFIGS["bert"]).push_to_hub("org/remote")
+def test_a_pushed_repo_loads_with_trust_remote_code_where_hf_ssl_is_not_installed(inline_hub, tmp_path):
+    model = hf_ssl.BertForSequenceClassification(TINY_CONFIGS["bert"]).eval()
+    model.push_to_hub("org/remote")
+    inputs = make_inputs(model)
+    torch.save(inputs, tmp_path / "inputs.pt")
     script = (
         "import sys\n"
+        "import torch\n"
         "from transformers import AutoModelForSequenceClassification\n"
-        "assert 'hf_ssl' not in sys.modules\n"
         "model = AutoModelForSequenceClassification.from_pretrained('org/remote', trust_remote_code=True)\n"
-        "assert 'hf_ssl' in sys.modules  # imported by the repo's remote-code module, not by this script\n"
+        "assert 'hf_ssl' not in sys.modules\n"
+        "with torch.no_grad():\n"
+        f"    logits = model.eval()(**torch.load({str(tmp_path / 'inputs.pt')!r})).logits\n"
+        f"torch.save(logits, {str(tmp_path / 'logits.pt')!r})\n"
         "print(type(model).__module__ + '.' + type(model).__name__)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=inline_hub.env(), timeout=300
-    )
+    done = run_python(script, tmp_path / "isolated", env=inline_hub.env())
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().endswith("hf_ssl.models.bert.modeling_bert.BertForSequenceClassification")
-    # The remote-code module was fetched from the server, not found locally.
-    assert ("GET", f"/org/remote/resolve/{_sha(inline_hub, 'org/remote')}/{REMOTE_MODULE}.py") in (
-        inline_hub.state.requests
-    )
+    assert done.stdout.strip().startswith("transformers_modules.")
+    assert done.stdout.strip().endswith(f"{REMOTE_MODULE}.BertForSequenceClassification")
+    with torch.no_grad():
+        expected = model(**inputs).logits
+    torch.testing.assert_close(torch.load(tmp_path / "logits.pt"), expected, rtol=0, atol=1e-6)
+    # Every code file was fetched from the server, not found locally.
+    sha = _sha(inline_hub, "org/remote")
+    for name in remote_code_files(hf_ssl.BertConfig):
+        assert ("GET", f"/org/remote/resolve/{sha}/{name}") in inline_hub.state.requests, name
 
 
 def test_a_missing_repo_a_missing_revision_and_a_missing_file_raise_the_clients_own_errors(inline_hub):

@@ -156,6 +156,10 @@ def test_a_pushed_model_mirrored_as_a_git_repository_loads_identically_through_o
 
     # From here on the clients see only olah, with an empty cache.
     point_clients_at(monkeypatch, endpoint, tmp_path / "fresh_home", "regular")
+    # With peft installed, AutoModel first asks for adapter_config.json; olah answers a file missing
+    # from a mirrored git repository with 401, which huggingface_hub reads as a missing repository.
+    for module in ("transformers.models.auto.auto_factory", "transformers.integrations.peft"):
+        monkeypatch.setattr(f"{module}.is_peft_available", lambda: False)
     requests_to_our_server = len(inline_hub.state.requests)
     loaded = AutoModel.from_pretrained("org/mirrored")
     assert len(inline_hub.state.requests) == requests_to_our_server
