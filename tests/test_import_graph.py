@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "hf_ssl"
 
 LAYERS: list[set[str]] = [
-    {"constants", "compat", "logging"},
+    {"constants", "compat", "logging", "tracing"},
     {"saving"},
     {"io"},
     {"layers", "data", "metrics", "plots"},

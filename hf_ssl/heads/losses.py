@@ -17,6 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from ..constants import IGNORE_INDEX
+from ..tracing import value_checks_enabled
 
 
 def _normalise(total: torch.Tensor, count: torch.Tensor | int, num_items_in_batch: Any) -> torch.Tensor:
@@ -41,6 +42,8 @@ def check_label_values(labels: torch.Tensor, num_classes: int, name: str = "labe
     """Class ids in [0, num_classes), or IGNORE_INDEX: torch would fail with "Target out of bounds"."""
     if labels.dtype.is_floating_point or labels.dtype == torch.bool:
         raise TypeError(f"{name} has dtype {labels.dtype}; expected class ids as integers (torch.long)")
+    if not value_checks_enabled():  # tracing: no host read of the labels (models/validation.py)
+        return
     bad = labels[(labels != IGNORE_INDEX) & ((labels < 0) | (labels >= num_classes))]
     if bad.numel():
         raise ValueError(

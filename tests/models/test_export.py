@@ -134,3 +134,21 @@ def test_compiled_forward_has_no_graph_break_and_matches_eager(family):
     for g, w in zip(got, eager(model, inputs), strict=True):
         torch.testing.assert_close(g, w, atol=1e-5, rtol=0)
     assert_eager_still_validates(model, inputs)
+
+
+@pytest.mark.parametrize("family", ["bert", "gpt2"])
+def test_packed_rows_and_labels_export_like_eager(family):
+    """Two documents a row (position_ids restart at 0) and, for the LM, labels with their loss."""
+    model = tiny_model(family)
+    inputs = batch(family, (2, 8), seed=0)
+    inputs["attention_mask"] = torch.ones_like(inputs["input_ids"])
+    inputs["position_ids"] = torch.tensor([[0, 1, 2, 0, 1, 2, 3, 4], [0, 1, 2, 3, 4, 5, 0, 1]])
+    if family == "gpt2":
+        inputs["labels"] = inputs["input_ids"].clone()
+    program = torch.export.export(model, (), kwargs=inputs)
+    with torch.no_grad():
+        got = tensors(program.module()(**inputs))
+    want = eager(model, inputs)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        torch.testing.assert_close(g, w, atol=1e-5, rtol=0)

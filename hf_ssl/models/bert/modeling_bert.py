@@ -52,6 +52,7 @@ from ..validation import (
     check_position_ids,
     check_sequence,
     check_token_type_ids,
+    value_checks_enabled,
 )
 from .configuration_bert import BertConfig
 
@@ -196,8 +197,10 @@ class BertModel(BertPreTrainedModel):
         sequence_ids = None
         if position_ids is not None:
             sequence_ids = sequence_ids_from_position_ids(position_ids)  # (b, t)
-            if not bool(sequence_ids[:, -1].any()):
-                sequence_ids = None  # one document per row: a padding mask suffices
+            # One document per row: a padding mask suffices. Tracing keeps the document mask, which
+            # is right either way, instead of reading the ids on the host.
+            if value_checks_enabled() and not bool(sequence_ids[:, -1].any()):
+                sequence_ids = None
         mask = bidirectional_mask(self.config, embeddings, attention_mask, sequence_ids=sequence_ids)
         hidden, all_hidden, attentions, _ = self.encoder(
             embeddings,

@@ -42,6 +42,7 @@ from ..validation import (
     check_position_ids,
     check_sequence,
     check_unused_inputs,
+    value_checks_enabled,
 )
 from .configuration_gpt import GPTConfig
 
@@ -148,7 +149,9 @@ class GPTModel(GPTPreTrainedModel):
         sequence_ids = None
         if position_ids is not None:
             sequence_ids = sequence_ids_from_position_ids(position_ids)  # (b, t)
-            if past_length or not bool(sequence_ids[:, -1].any()):
+            # One document per row (or a cached step): no document mask. Tracing keeps it instead
+            # of reading the ids on the host.
+            if past_length or (value_checks_enabled() and not bool(sequence_ids[:, -1].any())):
                 sequence_ids = None
         elif attention_mask is not None:
             position_ids = (attention_mask.long().cumsum(-1) - 1).clamp(min=0)[:, -shape[1] :]  # (b, t)
