@@ -177,12 +177,20 @@ class SafeCheckpointsMixin:
 _EVAL_TIMINGS = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
 
 
+def _replaceable_card(text: str) -> bool:
+    """A card create_model_card may replace: hf_ssl's own without recorded results (the save hook's),
+    or transformers' generic Trainer card. Anything else is a user's, or holds results, and stays."""
+    generic = "This model card has been generated automatically according to the information the Trainer"
+    return generic in text or ("- hf_ssl" in text and "model-index:" not in text)
+
+
 class HfSslModelCardMixin:
     """Mix into ``Trainer`` so ``create_model_card`` (and so ``push_to_hub``) writes hf_ssl's card:
     the model's family and head (a fine-tuned classifier as text-classification, with its labels),
     ``finetuned_from`` as base model and the last evaluation's metrics in a model-index, instead of
     transformers' generic "trained from scratch on the None dataset". A card that already records
-    results (``hf-ssl pretrain``'s) is kept; a model that is not hf_ssl's gets transformers' card."""
+    results (``hf-ssl pretrain``'s) or that the user wrote is kept; a model that is not hf_ssl's gets
+    transformers' card."""
 
     def create_model_card(
         self,
@@ -216,8 +224,8 @@ class HfSslModelCardMixin:
         if not trainer.is_world_process_zero():
             return
         path = Path(trainer.args.output_dir) / CARD_FILENAME
-        if path.is_file() and "model-index:" in path.read_text(encoding="utf-8"):
-            return  # a card with recorded results
+        if path.is_file() and not _replaceable_card(path.read_text(encoding="utf-8")):
+            return  # a card with recorded results, or one the user wrote
         evaluations = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
         metrics = {
             key: value
@@ -226,13 +234,15 @@ class HfSslModelCardMixin:
         }
         datasets = dataset_tags if dataset_tags is not None else dataset
         path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f".{CARD_FILENAME}.tmp")  # written whole, then switched in
         render_model_card(
             trainer.model,
             model_name=model_name or Path(trainer.args.output_dir).name,
             metrics=metrics or None,
             datasets=datasets,
             base_model=finetuned_from,
-        ).save(path)
+        ).save(staged)
+        staged.replace(path)
 
 
 class SafeCheckpointTrainer(SafeCheckpointsMixin, HfSslModelCardMixin, Trainer):

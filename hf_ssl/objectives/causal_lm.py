@@ -25,7 +25,7 @@ import torch
 
 from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives.rows import check_mask_values, empty_row_error, pad_rows_numpy
-from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, pad_or_eos_id
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, causal_lm_fields, construct
 
 __all__ = ["CausalLMCollator"]
 
@@ -72,11 +72,7 @@ class CausalLMCollator:
 
     @classmethod
     def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
-        """The pad id (else eos: GPT-2 has no pad) and the eos id, None when there is none."""
-        fields = {"eos_token_id": getattr(tokenizer, "eos_token_id", None)}
-        if "pad_token_id" not in given:
-            fields["pad_token_id"] = pad_or_eos_id(tokenizer)
-        return fields
+        return causal_lm_fields(tokenizer, given)
 
     @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> CausalLMCollator:

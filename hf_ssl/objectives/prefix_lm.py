@@ -26,7 +26,7 @@ import torch
 from hf_ssl.constants import IGNORE_INDEX
 from hf_ssl.objectives.rng import CollatorRNG
 from hf_ssl.objectives.rows import as_id_list, check_int, pad_rows, read_document, round_up
-from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, construct, pad_or_eos_id
+from hf_ssl.objectives.tokenizer_fields import accepts_tokenizer, causal_lm_fields, construct
 
 __all__ = ["PrefixLMCollator", "random_prefix_lengths"]
 
@@ -72,11 +72,7 @@ class PrefixLMCollator:
 
     @classmethod
     def _tokenizer_fields(cls, tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
-        """The pad id (else eos) and the eos id, None when there is none."""
-        fields = {"eos_token_id": getattr(tokenizer, "eos_token_id", None)}
-        if "pad_token_id" not in given:
-            fields["pad_token_id"] = pad_or_eos_id(tokenizer)
-        return fields
+        return causal_lm_fields(tokenizer, given)
 
     @classmethod
     def from_tokenizer(cls, tokenizer: Any, **kwargs: Any) -> PrefixLMCollator:

@@ -20,7 +20,14 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
-__all__ = ["accepts_tokenizer", "construct", "describe_tokenizer", "pad_or_eos_id", "token_ids"]
+__all__ = [
+    "accepts_tokenizer",
+    "causal_lm_fields",
+    "construct",
+    "describe_tokenizer",
+    "pad_or_eos_id",
+    "token_ids",
+]
 
 T = TypeVar("T")
 
@@ -66,6 +73,15 @@ def pad_or_eos_id(tokenizer: Any) -> int:
             "(set tokenizer.pad_token or pass pad_token_id)"
         )
     return pad
+
+
+def causal_lm_fields(tokenizer: Any, given: Mapping[str, Any]) -> dict[str, Any]:
+    """A left-to-right LM collator's fields: the pad id (else eos: GPT-2 has no pad) and the eos id,
+    None when there is none."""
+    fields = {"eos_token_id": getattr(tokenizer, "eos_token_id", None)}
+    if "pad_token_id" not in given:
+        fields["pad_token_id"] = pad_or_eos_id(tokenizer)
+    return fields
 
 
 def construct(factory: Callable[..., T], tokenizer: Any, *args: Any, **kwargs: Any) -> T:

@@ -67,3 +67,13 @@ def test_a_card_that_records_results_survives_a_later_push(inline_hub, tmp_path)
     trainer.train()
     trainer.push_to_hub()
     assert ModelCard.load("org/pretrained").content == written.content
+
+
+def test_a_readme_the_user_wrote_is_never_replaced(inline_hub, tmp_path):
+    trainer = _trainer(tmp_path, "mine")
+    (tmp_path / "mine").mkdir(exist_ok=True)
+    (tmp_path / "mine" / "README.md").write_text("# My notes\n\nKeep these.\n")
+    trainer.train()
+    trainer.create_model_card(finetuned_from="org/bert-tiny")
+    assert (tmp_path / "mine" / "README.md").read_text() == "# My notes\n\nKeep these.\n"
+    assert [p.name for p in (tmp_path / "mine").iterdir() if p.name.endswith(".tmp")] == []
