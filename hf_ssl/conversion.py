@@ -17,7 +17,7 @@ import logging
 import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,18 +270,30 @@ class LoadsTransformersCheckpoints:
         `strict=None` (default): the core network (the family's bare model: embeddings, layers) must
         load exactly; the head may change, the one legitimate mismatch (a pretraining checkpoint
         loaded for classification), and one log line says what was dropped and initialised.
-        `strict=True`: every key must fit. `strict=False`: transformers' behaviour.
+        `strict=True`: every key must fit. `strict=False`, or `output_loading_info=True` without
+        `strict`: transformers' behaviour, the caller reads the report.
         """
         strict = kwargs.pop("strict", None)
-        if strict is False:
-            return cls._from_pretrained_checked(pretrained_model_name_or_path, *args, **kwargs)
         wants_info = bool(kwargs.pop("output_loading_info", False))
-        with _without_load_report():  # this method says what did not fit, in one line or an error
+        if strict is False or (wants_info and strict is None):
+            # A caller who asks for the loading report reads it: transformers' behaviour, report returned.
+            return cls._from_pretrained_checked(
+                pretrained_model_name_or_path, *args, output_loading_info=wants_info, **kwargs
+            )
+        # ignore_mismatched_sizes=True: the caller accepts re-initialised mismatched weights, which
+        # transformers' load report lists with both shapes; the rest of the check stands.
+        accepts_mismatches = bool(kwargs.get("ignore_mismatched_sizes"))
+        # Otherwise this method says what did not fit, in one line or an error.
+        with nullcontext() if accepts_mismatches else _without_load_report():
             model, info = cls._from_pretrained_checked(
                 pretrained_model_name_or_path, *args, output_loading_info=True, **kwargs
             )
+        # Mismatched keys come as (key, shape in the checkpoint, shape in the model).
+        kinds = ("missing_keys", "unexpected_keys") + (() if accepts_mismatches else ("mismatched_keys",))
         problems = {
-            k: sorted(info[k]) for k in ("missing_keys", "unexpected_keys", "mismatched_keys") if info.get(k)
+            k: sorted(key if isinstance(key, str) else key[0] for key in info[k])
+            for k in kinds
+            if info.get(k)
         }
         if problems:
             from .io import CheckpointError

@@ -1,6 +1,13 @@
 """Heads shared by the zoo's models: LM, classification, tagging, span QA, and their losses."""
 
-from .classification import FirstTokenClassifier, LinearClassifier, Pooler, SpanQAHead, num_classes
+from .classification import (
+    FirstTokenClassifier,
+    LinearClassifier,
+    Pooler,
+    SpanQAHead,
+    last_token_states,
+    num_classes,
+)
 from .lm import MaskedLMHead
 from .losses import (
     check_label_shape,
@@ -23,6 +30,7 @@ __all__ = [
     "check_label_values",
     "cross_entropy",
     "gumbel_max_sample",
+    "last_token_states",
     "num_classes",
     "replaced_token_loss",
     "select_labelled",

@@ -79,3 +79,15 @@ class SpanQAHead(nn.Module):
     def forward(self, hidden_states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         start, end = self.qa_outputs(hidden_states).unbind(dim=-1)  # 2 x (b, t)
         return start.contiguous(), end.contiguous()
+
+
+def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
+    """The state of each row's last real token, (b, t, H) -> (b, H): GPT-1's extract (_classify_) token.
+
+    Works for right and left padding: the last position whose mask is 1.
+    """
+    if attention_mask is None:
+        return hidden[:, -1]
+    positions = torch.arange(hidden.shape[1], device=hidden.device)
+    last = (attention_mask.bool() * positions).argmax(dim=-1)  # (b,)
+    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]

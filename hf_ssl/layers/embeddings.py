@@ -21,6 +21,23 @@ def as_embedding(value: nn.Module) -> nn.Embedding:
     return value
 
 
+class ScaledEmbedding(nn.Embedding):
+    """An embedding table whose looked-up vectors are multiplied by `scale` (mBART/MASS's sqrt(D)).
+
+    The scale lives in the table, as in transformers' BartScaledWordEmbedding, so
+    `model(inputs_embeds=model.get_input_embeddings()(ids))` equals `model(input_ids=ids)`.
+    """
+
+    def __init__(
+        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, scale: float = 1.0
+    ):
+        super().__init__(num_embeddings, embedding_dim, padding_idx=padding_idx)
+        self.scale = scale
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return super().forward(input_ids) * self.scale  # (..., D)
+
+
 def positions_after_padding(input_ids: torch.Tensor, padding_idx: int, past_length: int = 0) -> torch.Tensor:
     """fairseq/RoBERTa position ids: real tokens count up from padding_idx + 1, pads get padding_idx.
 
@@ -46,7 +63,8 @@ class TokenEmbeddings(nn.Module):
         layer_norm_eps: epsilon of the embedding LayerNorm (None: no LayerNorm, as GPT-2).
         dropout: dropout after the LayerNorm.
         word_scale: factor on looked-up word vectors (sqrt(D) for mBART's `scale_embedding`; 1.0 for
-            BERT, GPT and BART). Like transformers, user-given `inputs_embeds` are not scaled.
+            BERT, GPT and BART), kept in the word table (a ScaledEmbedding). Like transformers,
+            user-given `inputs_embeds` are not scaled again.
     """
 
     def __init__(
@@ -65,14 +83,17 @@ class TokenEmbeddings(nn.Module):
         word_scale: float = 1.0,
     ) -> None:
         super().__init__()
-        self.word_scale = word_scale
         if position_offset not in ("absolute", "after_padding"):
             raise ValueError(f"position_offset={position_offset!r}; expected 'absolute' or 'after_padding'")
         if position_offset == "after_padding" and padding_idx is None:
             raise ValueError("position_offset='after_padding' needs a padding_idx")
         self.position_offset = position_offset
         self.padding_idx = padding_idx
-        self.word_embeddings = nn.Embedding(vocab_size, embedding_size, padding_idx=padding_idx)
+        self.word_embeddings: nn.Embedding = (
+            ScaledEmbedding(vocab_size, embedding_size, padding_idx, word_scale)
+            if word_scale != 1.0
+            else nn.Embedding(vocab_size, embedding_size, padding_idx=padding_idx)
+        )
         self.position_embeddings = nn.Embedding(max_positions, embedding_size)
         self.token_type_embeddings = (
             nn.Embedding(type_vocab_size, embedding_size) if type_vocab_size > 0 else None
@@ -110,8 +131,6 @@ class TokenEmbeddings(nn.Module):
         """input_ids (b, t) or inputs_embeds (b, t, E) -> (b, t, H)."""
         if inputs_embeds is None:
             inputs_embeds = self.word_embeddings(input_ids)  # (b, t, E)
-            if self.word_scale != 1.0:
-                inputs_embeds = inputs_embeds * self.word_scale
         shape = inputs_embeds.shape[:2]
         if position_ids is None:
             position_ids = self.default_position_ids(input_ids, shape, inputs_embeds.device, past_length)

@@ -116,10 +116,10 @@ class TransformerLayer(GradientCheckpointingLayer):
         attention_mask: Any = None,
         encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: Any = None,
+        position_bias: torch.Tensor | None = None,
         *,
         attn_implementation: str = "sdpa",
         past_key_values: Cache | None = None,
-        position_bias: torch.Tensor | None = None,
         query_positions: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
@@ -256,6 +256,7 @@ class TransformerStack(nn.Module):
         output_hidden_states: bool = False,
         output_attentions: bool = False,
         only_at: torch.Tensor | None = None,
+        position_bias: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...] | None, tuple[Any, ...] | None, tuple[Any, ...] | None]:
         """(b, t, D) -> (last hidden (b, t, D), all hidden states, self-attentions, cross-attentions).
@@ -289,9 +290,15 @@ class TransformerStack(nn.Module):
                 positions = torch.sort(~only_at, dim=1, stable=True).indices[:, : int(counts.max())]  # (b, q)
                 kwargs = {**kwargs, "query_positions": positions}
             # Positional arguments: reentrant activation checkpointing only propagates gradients
-            # through tensors passed positionally.
+            # through tensors passed positionally (a keyword tensor's graph, such as T5's position
+            # bias, would be walked once per layer's recompute, and freed after the first).
             hidden_states, self_weights, cross_weights = layer(
-                hidden_states, attention_mask, encoder_hidden_states, encoder_attention_mask, **kwargs
+                hidden_states,
+                attention_mask,
+                encoder_hidden_states,
+                encoder_attention_mask,
+                position_bias,
+                **kwargs,
             )
             if only_at is not None and depth == self.num_layers - 1:
                 filled = torch.arange(positions.shape[1], device=counts.device) < counts[:, None]  # (b, q)

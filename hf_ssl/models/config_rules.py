@@ -65,8 +65,13 @@ def refuse_misspelled_fields(config: PreTrainedConfig, extra: dict[str, Any]) ->
     """Raise on an unknown key that is a near miss of a field (`hiden_size`), naming the field.
 
     Other unknown keys are kept as attributes, as transformers does: configs on the Hub carry keys of
-    their own (training settings, task names), and they must keep loading.
+    their own (training settings, task names), and they must keep loading. So does every key of a
+    config that save_pretrained wrote (it records `transformers_version`): an attribute set on a
+    config before saving (`config.layer_norm_epsilon = ...` beside `layer_norm_eps`) is the user's
+    own, and the checkpoint must load back.
     """
+    if config.transformers_version is not None:
+        return
     known = {field.name for field in dataclasses.fields(config)} | set(config.attribute_map)
     for key, value in extra.items():
         if key in known or hasattr(type(config), key):  # a property such as num_labels

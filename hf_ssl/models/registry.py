@@ -76,6 +76,17 @@ def register_auto_classes() -> None:
                 auto_class.register(config_class, _refusal(config_class, auto_class, heads), exist_ok=True)
         for auto_class, model_class in heads.items():
             auto_class.register(config_class, model_class, exist_ok=True)
+            _name_in_task_table(auto_class, config_class.model_type, model_class)
+
+
+def _name_in_task_table(auto_class: Any, model_type: str, model_class: type) -> None:
+    """Write the head's class name into the task table behind `auto_class` (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+    and its kind), where transformers looks a class's task up by name: Trainer's label smoother
+    shifts the labels of a causal LM listed there, and transformers' common model tests pick each
+    head's labels from these tables. hf_ssl's model types are in no config table, so the Auto classes'
+    lazy mappings, which walk the config table, never try to import them from transformers."""
+    names = auto_class._model_mapping._model_mapping  # {model_type: class name}
+    names.setdefault(model_type, model_class.__name__)
 
 
 def _refusal(config_class: type[PreTrainedConfig], auto_class: type, heads: dict[Any, type]) -> type:

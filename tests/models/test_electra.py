@@ -79,7 +79,12 @@ def test_generator_and_discriminator_share_embeddings_but_not_encoders():
     model = _model()
     gen, disc = model.generator.electra, model.discriminator.electra
     for name in ("word_embeddings", "position_embeddings", "token_type_embeddings", "norm"):
-        assert getattr(gen.embeddings, name) is getattr(disc.embeddings, name)
+        for own, shared in zip(
+            getattr(gen.embeddings, name).parameters(),
+            getattr(disc.embeddings, name).parameters(),
+            strict=True,
+        ):
+            assert own is shared  # tied parameter by parameter, as transformers ties
     assert model.generator.lm_head.decoder.weight is disc.embeddings.word_embeddings.weight
     assert gen.encoder.layers[0].self_attn.qkv_proj.weight.shape[0] == 3 * 16  # half width
     assert disc.encoder.layers[0].self_attn.qkv_proj.weight.shape[0] == 3 * 32
@@ -152,9 +157,19 @@ def test_bad_electra_values_raise_naming_the_value(field, value):
         hf_ssl.ElectraConfig(**{field: value})
 
 
-def test_pretraining_without_labels_says_what_it_needs():
-    with pytest.raises(ValueError, match="needs input_ids and labels"):
-        _model()(input_ids=torch.tensor([[5, 6, 7]]))
+def test_without_labels_the_discriminator_scores_the_input_as_given():
+    model = _model().eval()
+    ids = torch.tensor([[5, 6, 7, 8]])
+    scores = model(input_ids=ids, output_hidden_states=True)
+    own = model.discriminator(input_ids=ids, output_hidden_states=True)
+    torch.testing.assert_close(scores.logits, own.logits, rtol=0, atol=0)
+    assert scores.loss is None and len(scores.hidden_states) == model.config.num_hidden_layers + 1
+
+
+def test_pretraining_on_embeddings_says_what_it_needs():
+    model = _model()
+    with pytest.raises(ValueError, match="trains on input_ids with labels"):
+        model(inputs_embeds=torch.zeros(1, 3, model.config.embedding_size), labels=torch.tensor([[5, 6, 7]]))
 
 
 @pytest.mark.parametrize(

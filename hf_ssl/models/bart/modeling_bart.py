@@ -35,12 +35,13 @@ from ...compat import CACHE_NAMES, cache_field
 from ...heads import (
     FirstTokenClassifier,
     SpanQAHead,
+    last_token_states,
     num_classes,
     sequence_classification_loss,
     span_loss,
 )
 from ...layers import TokenEmbeddings, TransformerStack
-from ...layers.embeddings import as_embedding
+from ...layers.embeddings import ScaledEmbedding, as_embedding
 from ..base import HfSslPreTrainedModel
 from ..encoder_decoder import (
     EncoderDecoderCore,
@@ -91,8 +92,13 @@ def _embeddings(config: BartConfig) -> TokenEmbeddings:
         padding_idx=config.pad_token_id,
         layer_norm_eps=config.layer_norm_eps,
         dropout=config.dropout,
-        word_scale=math.sqrt(config.d_model) if config.scale_embedding else 1.0,
+        word_scale=word_scale(config),
     )
+
+
+def word_scale(config: BartConfig) -> float:
+    """sqrt(d_model) with `scale_embedding` (mBART, MASS), else 1."""
+    return math.sqrt(config.d_model) if config.scale_embedding else 1.0
 
 
 def _stack(config: BartConfig, side: str) -> TransformerStack:
@@ -249,7 +255,9 @@ class BartModel(EncoderDecoderCore, BartPreTrainedModel):
 
     def __init__(self, config: BartConfig) -> None:
         super().__init__(config)
-        self.shared = nn.Embedding(config.vocab_size, config.d_model, padding_idx=config.pad_token_id)
+        self.shared: nn.Embedding = ScaledEmbedding(
+            config.vocab_size, config.d_model, config.pad_token_id, word_scale(config)
+        )
         self.encoder = BartEncoder(config)
         self.decoder = BartDecoder(config)
         self.post_init()
@@ -326,6 +334,21 @@ class BartForConditionalGeneration(Seq2SeqLMHead, BartPreTrainedModel, Generatio
     def lm_logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.lm_head(hidden) + self.final_logits_bias[0]  # (..., V)
 
+    def resize_token_embeddings(
+        self,
+        new_num_tokens: int | None = None,
+        pad_to_multiple_of: int | None = None,
+        mean_resizing: bool = True,
+    ) -> nn.Embedding:
+        """transformers' resize, with the logits bias resized alongside (new ids get a zero bias)."""
+        embeddings = super().resize_token_embeddings(new_num_tokens, pad_to_multiple_of, mean_resizing)
+        old_bias = self.final_logits_bias  # (1, V_old)
+        new_bias = old_bias.new_zeros(1, embeddings.num_embeddings)  # (1, V_new)
+        kept = min(old_bias.shape[1], new_bias.shape[1])
+        new_bias[:, :kept] = old_bias[:, :kept]
+        self.register_buffer("final_logits_bias", new_bias)
+        return embeddings
+
 
 def last_eos_states(
     hidden: torch.Tensor, input_ids: torch.Tensor | None, eos_token_id: int | None
@@ -362,15 +385,25 @@ class BartForSequenceClassification(BartPreTrainedModel):
         labels: torch.Tensor | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqSequenceClassifierOutput | tuple[Any, ...]:
-        """input_ids (b, t) -> logits (b, c). Model arguments as BartModel's."""
+        """input_ids (b, t) -> logits (b, c). Model arguments as BartModel's.
+
+        With inputs_embeds (b, t, D) there are no ids to find </s> in: the state is read at each
+        row's last real token (attention_mask), where BART's tokenizer puts </s>.
+        """
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
         model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
         encoded, decoded = self.model.encode_decode(
-            input_ids=input_ids, attention_mask=attention_mask, **model_args
+            input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds, **model_args
         )
-        sentence = last_eos_states(decoded.last_hidden_state, input_ids, self.config.eos_token_id)  # (b, D)
+        if input_ids is None and inputs_embeds is not None:
+            sentence = last_token_states(decoded.last_hidden_state, attention_mask)  # (b, D)
+        else:
+            sentence = last_eos_states(
+                decoded.last_hidden_state, input_ids, self.config.eos_token_id
+            )  # (b, D)
         logits = self.classification_head(sentence[:, None])  # (b, c)
         loss = None
         if labels is not None:
@@ -399,13 +432,14 @@ class BartForQuestionAnswering(BartPreTrainedModel):
         start_positions: torch.Tensor | None = None,
         end_positions: torch.Tensor | None = None,
         return_dict: bool | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> Seq2SeqQuestionAnsweringModelOutput | tuple[Any, ...]:
-        """input_ids (b, t) -> start_logits, end_logits (b, t)."""
+        """input_ids (b, t) or inputs_embeds (b, t, D) -> start_logits, end_logits (b, t)."""
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
         model_args = {k: v for k, v in kwargs.items() if k in _MODEL_ARGS}
         encoded, decoded = self.model.encode_decode(
-            input_ids=input_ids, attention_mask=attention_mask, **model_args
+            input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds, **model_args
         )
         start_logits, end_logits = self.qa_head(decoded.last_hidden_state)  # 2 x (b, t)
         loss = None

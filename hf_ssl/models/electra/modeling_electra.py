@@ -55,8 +55,11 @@ class ElectraPreTrainedModel(bert.BertPreTrainedModel):
         from transformers import PreTrainedConfig
 
         found: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            found, _ = PreTrainedConfig.get_config_dict(pretrained_model_name_or_path, **_hub_kwargs(kwargs))
+        if pretrained_model_name_or_path is not None:  # None: weights from `state_dict`, nothing to read
+            with contextlib.suppress(OSError, ValueError):
+                found, _ = PreTrainedConfig.get_config_dict(
+                    pretrained_model_name_or_path, **_hub_kwargs(kwargs)
+                )
         joint = found.get("architectures") == ["ElectraForPreTraining"]
         if cls.__name__ == "ElectraForPreTraining":
             if found.get("model_type") == "hf_ssl_electra" and found.get("architectures") and not joint:
@@ -190,7 +193,8 @@ class ElectraForPreTrainingOutput(ModelOutput):
     """Joint pretraining outputs; `loss` = mlm_weight · generator_loss + rtd_weight · discriminator_loss.
 
     `logits` (b, t) are the discriminator's; `replaced` (b, t) marks tokens the generator changed;
-    `generator_logits` are (n, V) at the masked positions.
+    `generator_logits` are (n, V) at the masked positions; `hidden_states` and `attentions` are the
+    discriminator's.
     """
 
     loss: torch.Tensor | None = None
@@ -200,6 +204,8 @@ class ElectraForPreTrainingOutput(ModelOutput):
     logits: torch.Tensor | None = None
     generator_logits: torch.Tensor | None = None
     replaced: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
+    attentions: tuple[torch.Tensor, ...] | None = None
 
 
 _SHARED_EMBEDDINGS = (
@@ -234,15 +240,14 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
         super().__init__(config)
         generator_config = config.generator_config()
         generator_config._attn_implementation = config._attn_implementation
-        self.generator = ElectraForMaskedLM(generator_config)
+        # Its output matrix is tied to the discriminator's embeddings (the owner), not to its own copy:
+        # transformers leaves a chain of ties (decoder -> generator -> discriminator) unloaded.
+        generator_config.tie_word_embeddings = False
         self.discriminator = ElectraForReplacedTokenDetection(config)
-        shared = self.discriminator.encoder_model.embeddings
-        own = self.generator.encoder_model.embeddings
-        own.word_embeddings = shared.word_embeddings
-        own.position_embeddings = shared.position_embeddings
-        own.token_type_embeddings = shared.token_type_embeddings
-        own.norm = shared.norm
-        self.generator.lm_head.decoder.weight = shared.word_embeddings.weight
+        self.generator = ElectraForMaskedLM(generator_config)
+        # The shared embeddings are tied parameter by parameter (_tied_weights_keys, by post_init and
+        # after every load), never by sharing modules: transformers would take a module shared
+        # between two paths as loaded when a checkpoint lacks it, and leave it uninitialised.
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Embedding:
@@ -260,25 +265,46 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> ElectraForPreTrainingOutput | tuple[Any, ...]:
-        """input_ids (b, t) with [MASK]s; labels (b, t): original ids at masked positions, -100 elsewhere."""
-        if input_ids is None or labels is None:
-            raise ValueError(
-                "ElectraForPreTraining needs input_ids and labels (the masked positions, e.g. from "
-                "MaskedLMCollator)"
-            )
-        if labels.shape != input_ids.shape:
-            raise ValueError(f"labels has shape {tuple(labels.shape)}; expected {tuple(input_ids.shape)}")
+        """input_ids (b, t) with [MASK]s; labels (b, t): original ids at masked positions, -100 elsewhere.
+
+        Without labels there is nothing to sample: the discriminator scores the input as given
+        (`logits` > 0: replaced), as transformers' discriminator-only ElectraForPreTraining does.
+        """
         common = {
             "attention_mask": attention_mask,
             "token_type_ids": token_type_ids,
             "position_ids": position_ids,
+            "output_attentions": output_attentions,
+            "output_hidden_states": output_hidden_states,
         }
+        if labels is None:
+            scored = self.discriminator(input_ids, inputs_embeds=inputs_embeds, return_dict=True, **common)
+            scores = ElectraForPreTrainingOutput(
+                logits=scored.logits, hidden_states=scored.hidden_states, attentions=scored.attentions
+            )
+            return bert._with_tuple(scores, return_dict, self.config)
+        if input_ids is None:
+            raise ValueError(
+                "ElectraForPreTraining trains on input_ids with labels (the masked positions, e.g. from "
+                "MaskedLMCollator); inputs_embeds cannot be corrupted with sampled tokens"
+            )
+        if labels.shape != input_ids.shape:
+            raise ValueError(f"labels has shape {tuple(labels.shape)}; expected {tuple(input_ids.shape)}")
         generated = self.generator(
-            input_ids, labels=labels, num_items_in_batch=num_items_in_batch, return_dict=True, **common
+            input_ids,
+            labels=labels,
+            num_items_in_batch=num_items_in_batch,
+            return_dict=True,
+            attention_mask=attention_mask,
+            token_type_ids=token_type_ids,
+            position_ids=position_ids,
         )
         masked = labels.ne(IGNORE_INDEX)  # (b, t)
         # In training the sparse MLM head already returns only the masked rows (n, V).
@@ -307,6 +333,8 @@ class ElectraForPreTraining(ElectraPreTrainedModel):
             logits=detected.logits,
             generator_logits=generator_logits,
             replaced=replaced,
+            hidden_states=detected.hidden_states,
+            attentions=detected.attentions,
         )
         self._last_losses = {
             "generator_loss": float(generated.loss),

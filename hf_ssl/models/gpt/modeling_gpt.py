@@ -29,7 +29,13 @@ from transformers.utils import ModelOutput
 
 from ...compat import accepts_cache, cache_field, output_cache
 from ...constants import IGNORE_INDEX
-from ...heads import check_label_shape, cross_entropy, num_classes, sequence_classification_loss
+from ...heads import (
+    check_label_shape,
+    cross_entropy,
+    last_token_states,
+    num_classes,
+    sequence_classification_loss,
+)
 from ...layers import TokenEmbeddings, TransformerLayer, TransformerStack, causal_mask
 from ...layers.embeddings import as_embedding
 from ...layers.feed_forward import FeedForward
@@ -186,16 +192,25 @@ class GPTModel(GPTPreTrainedModel):
 
 
 def causal_lm_loss(
-    logits: torch.Tensor, labels: torch.Tensor, num_items_in_batch: Any = None
+    logits: torch.Tensor,
+    labels: torch.Tensor | None,
+    num_items_in_batch: Any = None,
+    shift_labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Next-token cross-entropy: position i predicts label i + 1 (labels are the inputs, -100 ignored).
 
     The labels are shifted, not the logits: slicing (b, t, V) logits would copy the largest tensor of
-    a small model's step.
+    a small model's step. `shift_labels` (b, t) are targets already aligned with the logits, as
+    sequence- and context-parallel training hands them over (each shard's last token still has its
+    target); given, they are used as they are and `labels` are ignored.
     """
-    check_label_shape(labels, logits.shape[:-1])
-    shifted = nn.functional.pad(labels[:, 1:], (0, 1), value=IGNORE_INDEX)  # (b, t)
-    return cross_entropy(logits, shifted, num_items_in_batch)
+    if shift_labels is None:
+        if labels is None:
+            raise ValueError("causal_lm_loss needs labels or shift_labels")
+        check_label_shape(labels, logits.shape[:-1])
+        shift_labels = nn.functional.pad(labels[:, 1:], (0, 1), value=IGNORE_INDEX)  # (b, t)
+    check_label_shape(shift_labels, logits.shape[:-1])
+    return cross_entropy(logits, shift_labels, num_items_in_batch)
 
 
 class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
@@ -233,9 +248,12 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
         num_items_in_batch: torch.Tensor | int | None = None,
         logits_to_keep: int = 0,
         prefix_lengths: torch.Tensor | None = None,
+        shift_labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> CausalLMOutputWithPast | tuple[Any, ...]:
         """labels (b, t): usually the input ids, -100 where no prediction is wanted (padding).
+
+        shift_labels (b, t): targets already shifted (sequence/context parallelism); used instead of labels.
 
         prefix_lengths (b,): a bidirectional prefix per row (see GPTModel; hf_ssl.PrefixLMForCausalLM).
         """
@@ -253,10 +271,11 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
             return_dict=True,
         )
         hidden = out.last_hidden_state
-        if logits_to_keep and labels is None:  # generation needs only the last position's logits
+        has_targets = labels is not None or shift_labels is not None
+        if logits_to_keep and not has_targets:  # generation needs only the last position's logits
             hidden = hidden[:, -logits_to_keep:]
         logits = self.lm_head(hidden)  # (b, t, V)
-        loss = causal_lm_loss(logits, labels, num_items_in_batch) if labels is not None else None
+        loss = causal_lm_loss(logits, labels, num_items_in_batch, shift_labels) if has_targets else None
         output = CausalLMOutputWithPast(
             loss=loss,
             logits=logits,
@@ -267,18 +286,6 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
         )
-
-
-def last_token_states(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
-    """The state of each row's last real token, (b, t, H) -> (b, H): GPT-1's extract (_classify_) token.
-
-    Works for right and left padding: the last position whose mask is 1.
-    """
-    if attention_mask is None:
-        return hidden[:, -1]
-    positions = torch.arange(hidden.shape[1], device=hidden.device)
-    last = (attention_mask.bool() * positions).argmax(dim=-1)  # (b,)
-    return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
 
 
 def auxiliary_lm_loss(
@@ -339,19 +346,26 @@ class _GPTWithTaskHead(GPTPreTrainedModel):
 
     def _encode_rows(
         self,
-        input_ids: torch.Tensor,
+        input_ids: torch.Tensor | None,
+        inputs_embeds: torch.Tensor | None,
         attention_mask: torch.Tensor | None,
         labels: Any,
         num_items_in_batch: Any,
         rows_per_item: int,
         **kwargs: Any,
     ) -> tuple[torch.Tensor, torch.Tensor | None, BaseModelOutputWithPast]:
-        """Run rows (n, t); return their last-token states (n, H), the auxiliary LM loss and the outputs."""
+        """Run rows (n, t) of ids or (n, t, H) of embeddings; return their last-token states (n, H),
+        the auxiliary LM loss (from ids only: embeddings carry no next-token targets) and the outputs."""
         out = self.transformer(
-            input_ids, attention_mask=attention_mask, use_cache=False, return_dict=True, **kwargs
+            input_ids,
+            attention_mask=attention_mask,
+            inputs_embeds=inputs_embeds,
+            use_cache=False,
+            return_dict=True,
+            **kwargs,
         )
         lm_loss = None
-        if labels is not None and self.config.lm_coef > 0:
+        if labels is not None and self.config.lm_coef > 0 and input_ids is not None:
             lm_logits = self.lm_head(out.last_hidden_state)  # (n, t, V)
             lm_loss = auxiliary_lm_loss(
                 lm_logits, input_ids, attention_mask, num_items_in_batch, rows_per_item
@@ -382,6 +396,31 @@ class _GPTWithTaskHead(GPTPreTrainedModel):
         )
 
 
+def _rows(
+    input_ids: torch.Tensor | None,
+    inputs_embeds: torch.Tensor | None,
+    rows_per_item: tuple[int, ...] | None,
+    expected: str,
+) -> tuple[torch.Tensor | None, torch.Tensor | None, int]:
+    """Flatten a task head's items into rows: ids (b[, r], t) -> (b·r, t), embeddings (b[, r], t, H) ->
+    (b·r, t, H); r is the rows per item (1 without the middle axis). `rows_per_item` lists the allowed
+    r (None: any, and the middle axis is required)."""
+    if (input_ids is None) == (inputs_embeds is None):
+        raise ValueError("give exactly one of input_ids and inputs_embeds")
+    given = input_ids if input_ids is not None else inputs_embeds
+    assert given is not None
+    token_dims = given.dim() - (0 if input_ids is not None else 1)  # without the embedding axis
+    rows = given.shape[1] if token_dims == 3 else 1
+    shape_ok = token_dims == 3 if rows_per_item is None else token_dims in (2, 3) and rows in rows_per_item
+    if not shape_ok:
+        name = "input_ids" if input_ids is not None else "inputs_embeds (with a last axis H)"
+        raise ValueError(f"{name} has shape {tuple(given.shape)}; expected {expected}")
+    if input_ids is not None:
+        return input_ids.reshape(-1, input_ids.shape[-1]), None, rows
+    assert inputs_embeds is not None
+    return None, inputs_embeds.reshape(-1, *inputs_embeds.shape[-2:]), rows
+
+
 class GPTForSequenceClassification(_GPTWithTaskHead):
     """Classification from the last real token's state (GPT-1 §3.3), with the auxiliary LM loss.
 
@@ -399,16 +438,18 @@ class GPTForSequenceClassification(_GPTWithTaskHead):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> GPTClassifierOutput | tuple[Any, ...]:
+        """input_ids (b, t) or (b, 2, t); or inputs_embeds (b, t, H) or (b, 2, t, H), without the auxiliary LM loss."""
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
-        if input_ids is None or input_ids.dim() not in (2, 3):
-            raise ValueError("input_ids must have shape (batch, length) or (batch, 2, length) for similarity")
-        views = input_ids.shape[1] if input_ids.dim() == 3 else 1
-        flat_ids = input_ids.reshape(-1, input_ids.shape[-1])  # (b·views, t)
+        flat_ids, flat_embeds, views = _rows(
+            input_ids, inputs_embeds, (1, 2), "(batch, length) or (batch, 2, length)"
+        )
         flat_mask = None if attention_mask is None else attention_mask.reshape(-1, attention_mask.shape[-1])
         states, lm_loss, out = self._encode_rows(
             flat_ids,
+            flat_embeds,
             flat_mask,
             labels,
             num_items_in_batch,
@@ -443,16 +484,18 @@ class GPTForMultipleChoice(_GPTWithTaskHead):
         output_hidden_states: bool | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        inputs_embeds: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> GPTClassifierOutput | tuple[Any, ...]:
-        """input_ids (b, c, t); labels (b,) the index of the right choice."""
+        """input_ids (b, c, t) or inputs_embeds (b, c, t, H); labels (b,) the index of the right choice."""
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
-        if input_ids is None or input_ids.dim() != 3:
-            raise ValueError("multiple choice expects input_ids of shape (batch, num_choices, length)")
-        num_choices = input_ids.shape[1]
+        flat_ids, flat_embeds, num_choices = _rows(
+            input_ids, inputs_embeds, None, "(batch, num_choices, length)"
+        )
         flat_mask = None if attention_mask is None else attention_mask.reshape(-1, attention_mask.shape[-1])
         states, lm_loss, out = self._encode_rows(
-            input_ids.reshape(-1, input_ids.shape[-1]),
+            flat_ids,
+            flat_embeds,
             flat_mask,
             labels,
             num_items_in_batch,

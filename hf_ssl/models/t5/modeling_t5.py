@@ -93,6 +93,22 @@ class T5PreTrainedModel(HfSslPreTrainedModel):
 
     init_modules_without_parameters: ClassVar[bool] = True
 
+    def activation_checkpointing_enable(
+        self, activation_checkpointing_kwargs: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    ) -> None:
+        """transformers' activation checkpointing; Switch refuses the reentrant kind.
+
+        Switch layers keep their router logits for the load-balancing loss. Reentrant checkpointing
+        runs the first forward without autograd, so that loss would reach no parameter: the
+        gradients would silently differ from the unchecked model's.
+        """
+        if self.config.num_experts > 0 and (activation_checkpointing_kwargs or {}).get("use_reentrant"):
+            raise ValueError(
+                "use_reentrant=True: Switch's router loss cannot train under reentrant activation "
+                "checkpointing (its first forward runs without autograd); use use_reentrant=False, the default"
+            )
+        super().activation_checkpointing_enable(activation_checkpointing_kwargs, *args, **kwargs)
+
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
         """T5's initialisation (mesh_tensorflow; transformers T5PreTrainedModel._init_weights)."""
@@ -267,8 +283,12 @@ class T5Stack(nn.Module):
             attn_implementation=self.config._attn_implementation or "sdpa",
             past_key_values=past_key_values,
             position_bias=position_bias.to(inputs_embeds.dtype),
-            output_hidden_states=bool(output_hidden_states),
-            output_attentions=bool(output_attentions),
+            output_hidden_states=self.config.output_hidden_states
+            if output_hidden_states is None
+            else output_hidden_states,
+            output_attentions=self.config.output_attentions
+            if output_attentions is None
+            else output_attentions,
         )
         routed = [
             layer.ffn.last_router_logits
