@@ -193,3 +193,15 @@ def test_electra_checkpoint_without_the_shared_embeddings_initialises_them():
     shared = loaded.discriminator.electra.embeddings.word_embeddings.weight
     assert loaded.generator.electra.embeddings.word_embeddings.weight is shared
     assert loaded.generator.lm_head.decoder.weight is shared
+
+
+@pytest.mark.parametrize("family", ["bart", "mass"])
+def test_the_decoder_alone_is_a_causal_lm(family):
+    decoder = _seq2seq_head(family, modeling_auto.AutoModel).get_decoder()
+    ids = torch.randint(5, 128, (2, 5))
+    changed = ids.clone()
+    changed[:, -1] = 7
+    with torch.no_grad():
+        states, states_changed = decoder(ids).last_hidden_state, decoder(changed).last_hidden_state
+    torch.testing.assert_close(states[:, :-1], states_changed[:, :-1])  # no position sees a later one
+    assert not torch.allclose(states[:, -1], states_changed[:, -1])

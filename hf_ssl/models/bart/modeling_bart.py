@@ -176,7 +176,7 @@ class BartDecoder(nn.Module):
         attention_mask: torch.Tensor | None = None,
         inputs_embeds: torch.Tensor | None = None,
         *,
-        encoder_hidden_states: torch.Tensor,
+        encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: torch.Tensor | None = None,
         past_key_values: Cache | None = None,
         output_attentions: bool = False,
@@ -185,6 +185,9 @@ class BartDecoder(nn.Module):
         encoder_position_ids: torch.Tensor | None = None,
     ) -> BaseModelOutputWithPastAndCrossAttentions:
         """input_ids (b, t) -> last_hidden_state (b, t, D). attention_mask (b, cached + t).
+
+        Without `encoder_hidden_states` the layers skip cross-attention: the decoder alone is a causal
+        LM, as transformers' BartDecoder is.
 
         Packed rows: with `encoder_position_ids` (b, s) given, both sides' position ids number their
         documents, and decoder document k attends only to itself and to encoder document k.

@@ -248,15 +248,17 @@ class GPTLMHeadModel(GPTPreTrainedModel, GenerationMixin):
         num_items_in_batch: torch.Tensor | int | None = None,
         logits_to_keep: int = 0,
         prefix_lengths: torch.Tensor | None = None,
-        shift_labels: torch.Tensor | None = None,
         **kwargs: Any,
     ) -> CausalLMOutputWithPast | tuple[Any, ...]:
         """labels (b, t): usually the input ids, -100 where no prediction is wanted (padding).
 
-        shift_labels (b, t): targets already shifted (sequence/context parallelism); used instead of labels.
+        `shift_labels` (b, t), a keyword as in transformers: targets already shifted (sequence or
+        context parallelism), used instead of labels. Not a named parameter: Trainer takes every
+        named parameter with "label" in it for a label its batches must carry.
 
         prefix_lengths (b,): a bidirectional prefix per row (see GPTModel; hf_ssl.PrefixLMForCausalLM).
         """
+        shift_labels = kwargs.pop("shift_labels", None)
         check_unused_inputs(type(self).__name__, kwargs, positions=True)
         out = self.transformer(
             input_ids,
