@@ -205,3 +205,22 @@ def test_the_decoder_alone_is_a_causal_lm(family):
         states, states_changed = decoder(ids).last_hidden_state, decoder(changed).last_hidden_state
     torch.testing.assert_close(states[:, :-1], states_changed[:, :-1])  # no position sees a later one
     assert not torch.allclose(states[:, -1], states_changed[:, -1])
+
+
+def _tagger() -> torch.nn.Module:
+    return make_model("taglm", hf_ssl.TagLMForTokenClassification).eval()
+
+
+def test_resizing_the_tagger_resizes_every_table_of_ids():
+    model = _tagger()
+    with torch.no_grad():
+        model.token_chars[5] = torch.arange(1, model.token_chars.shape[1] + 1)
+    old_chars = model.token_chars.clone()
+    size = model.config.vocab_size + 9
+    model.resize_token_embeddings(size)
+    assert model.token_chars.shape[0] == size and model.lm.get_input_embeddings().num_embeddings == size
+    torch.testing.assert_close(model.token_chars[: old_chars.shape[0]], old_chars)
+    assert model.token_chars[old_chars.shape[0] :].abs().sum() == 0  # new ids: no characters yet
+    out = model(input_ids=torch.tensor([[size - 1, 5, 6]]), output_hidden_states=True)
+    assert out.logits.shape[:2] == (1, 3)
+    assert [tuple(h.shape) for h in out.hidden_states] == [(1, 3, 2 * model.config.rnn_hidden_size)] * 2

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from transformers import AutoModel, PreTrainedModel
+from transformers import initialization as init
 from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 from transformers.utils import ModelOutput
 
@@ -81,12 +82,14 @@ def _left_align(keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 @dataclass
 class TagLMTokenClassifierOutput(ModelOutput):
     """loss: CRF negative log-likelihood per labelled token; logits (b, t, L): CRF log-marginals;
-    predictions (b, t): Viterbi tags, IGNORE_INDEX outside the chain; emissions (b, t, L): CRF inputs."""
+    predictions (b, t): Viterbi tags, IGNORE_INDEX outside the chain; emissions (b, t, L): CRF inputs;
+    hidden_states (with output_hidden_states): the two BiRNN layers' outputs, 2 x (b, t, 2H)."""
 
     loss: torch.Tensor | None = None
     logits: torch.Tensor | None = None
     predictions: torch.Tensor | None = None
     emissions: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None
 
 
 class TagLMPreTrainedModel(HfSslPreTrainedModel):
@@ -94,6 +97,8 @@ class TagLMPreTrainedModel(HfSslPreTrainedModel):
     config_class = TagLMConfig
     base_model_prefix = "tagger"
     main_input_name = "input_ids"
+    # The tagger has no attention; its LM provider may, and follows the tagger's choice of kernel.
+    _supports_sdpa = True
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -105,6 +110,10 @@ class TagLMPreTrainedModel(HfSslPreTrainedModel):
         elif isinstance(module, TagLMForTokenClassification):
             ids = sorted(set(self.config.special_token_ids or []))
             module.special_ids = torch.tensor(ids, dtype=torch.long, device=module.token_chars.device)
+            # Each id's characters come from its tokenizer (from_lm) or the checkpoint; empty until then.
+            init.zeros_(module.token_chars)
+            if module.config.lm_reads_characters:
+                init.zeros_(module.lm_char_ids)
 
 
 class TagLMForTokenClassification(TagLMPreTrainedModel):
@@ -126,7 +135,10 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         model_type = str(lm_config.get("model_type"))
         if model_type not in CONFIG_MAPPING:
             raise ValueError(f"lm_config model_type={model_type!r} is not registered (import hf_ssl first?)")
-        self.lm = AutoModel.from_config(CONFIG_MAPPING[model_type].from_dict(lm_config))
+        provider_config = CONFIG_MAPPING[model_type].from_dict(lm_config)
+        if config._attn_implementation == "eager":  # asked of the tagger: its LM follows (any LM has eager)
+            provider_config._attn_implementation = "eager"
+        self.lm = AutoModel.from_config(provider_config)
         self.lm.requires_grad_(False)
         lm_size = config.lm_output_size or getattr(self.lm.config, "hidden_size", None)
         if lm_size is None:
@@ -292,6 +304,27 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
     def set_input_embeddings(self, value: nn.Module) -> None:
         self.word_embeddings = as_embedding(value)
 
+    def resize_token_embeddings(
+        self,
+        new_num_tokens: int | None = None,
+        pad_to_multiple_of: int | None = None,
+        mean_resizing: bool = True,
+    ) -> nn.Embedding:
+        """Resize the word table and every per-id table with it: the ids' characters (new ids get no
+        characters until `token_chars` is filled) and the LM provider's own ids, which are the same."""
+        embeddings = super().resize_token_embeddings(new_num_tokens, pad_to_multiple_of, mean_resizing)
+        size = embeddings.num_embeddings
+        for name in ("token_chars", "lm_char_ids") if self.config.lm_reads_characters else ("token_chars",):
+            old_table = getattr(self, name)  # (V_old, c)
+            new_table = old_table.new_zeros(size, old_table.shape[1])  # (V_new, c)
+            kept = min(size, old_table.shape[0])
+            new_table[:kept] = old_table[:kept]
+            self.register_buffer(name, new_table, persistent=True)
+        if not self.config.lm_reads_characters:
+            self.lm.resize_token_embeddings(size, mean_resizing=mean_resizing)
+            self.config.lm_config = self.lm.config.to_dict()
+        return embeddings
+
     def _lm_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if self.config.lm_reads_characters:
             # ELMo: the words' character ids, all-zero (ELMo's padding) outside the mask.
@@ -322,6 +355,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         char_ids: torch.Tensor | None = None,
         return_dict: bool | None = None,
         num_items_in_batch: torch.Tensor | int | None = None,
+        output_hidden_states: bool | None = None,
         **kwargs: Any,
     ) -> TagLMTokenClassifierOutput | tuple[Any, ...]:
         """input_ids, attention_mask (b, t), right-padded; labels (b, t) with -100 where untagged.
@@ -386,8 +420,16 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         predictions = (
             torch.full_like(paths, IGNORE_INDEX).scatter(1, order, paths).masked_fill(~tagged, IGNORE_INDEX)
         )
+        if self.config.output_hidden_states if output_hidden_states is None else output_hidden_states:
+            hidden_states: tuple[torch.Tensor, ...] | None = (layer1, layer2)
+        else:
+            hidden_states = None
         output = TagLMTokenClassifierOutput(
-            loss=loss, logits=logits, predictions=predictions, emissions=emissions
+            loss=loss,
+            logits=logits,
+            predictions=predictions,
+            emissions=emissions,
+            hidden_states=hidden_states,
         )
         return (
             output if (self.config.return_dict if return_dict is None else return_dict) else output.to_tuple()
