@@ -57,6 +57,7 @@ from .models.elmo import (
     ElmoForSequenceClassification,
     ElmoForTokenClassification,
     ElmoModel,
+    ElmoTokenizer,
 )
 from .models.gpt import (
     GPTConfig,
@@ -182,6 +183,7 @@ __all__ = [
     "ElmoForSequenceClassification",
     "ElmoForTokenClassification",
     "ElmoModel",
+    "ElmoTokenizer",
     "GPTConfig",
     "GPTForMultipleChoice",
     "GPTForSequenceClassification",

@@ -15,7 +15,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoConfig, PreTrainedConfig, PreTrainedModel
+from transformers import AutoConfig, AutoTokenizer, PreTrainedConfig, PreTrainedModel
 
 from .spec import FamilySpec, PretrainingBuilder, TokenizerTrainer
 
@@ -69,6 +69,12 @@ def register_auto_classes() -> None:
         for name, value in vars(modeling_auto).items()
         if name.startswith("AutoModel") and hasattr(value, "_model_mapping")
     ]
+    for spec in FAMILIES.values():
+        if spec.tokenizer_class is not None:
+            AutoConfig.register(spec.config_class.model_type, spec.config_class, exist_ok=True)
+            AutoTokenizer.register(
+                spec.config_class, slow_tokenizer_class=spec.tokenizer_class, exist_ok=True
+            )
     for config_class, heads in AUTO_CLASSES.items():
         AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
         for auto_class in every_auto_class:

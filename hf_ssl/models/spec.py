@@ -92,6 +92,9 @@ class FamilySpec:
             without a transformers twin.
         lora_targets: the modules PEFT's LoRA adapts when a LoraConfig names none (the attention
             input projections, fused as GPT-2's `c_attn` is); empty for a family without attention.
+        tokenizer_class: the tokenizer `AutoTokenizer` loads for the family's checkpoints when the
+            family reads its text its own way (ELMo's characters); None for subword families, whose
+            tokenizers are saved with their models.
     """
 
     name: str
@@ -107,6 +110,7 @@ class FamilySpec:
     tiny_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     bench: Mapping[str, BenchShape] = field(default_factory=dict)
     lora_targets: tuple[str, ...] = ATTENTION_INPUT_PROJECTIONS
+    tokenizer_class: type | None = None
 
     def __post_init__(self) -> None:
         # Both default to the family name; the CLI spells underscores as hyphens ("prefix-lm").

@@ -18,6 +18,7 @@ from .modeling_elmo import (
     ElmoModelOutput,
     ElmoPreTrainedModel,
 )
+from .tokenization_elmo import ElmoTokenizer
 
 FAMILY = FamilySpec(
     name="elmo",
@@ -30,6 +31,7 @@ FAMILY = FamilySpec(
     },
     hub_task=("feature-extraction", "Bidirectional language modelling"),
     lora_targets=(),  # LSTMs, no attention: name the modules to adapt in the LoraConfig
+    tokenizer_class=ElmoTokenizer,  # words to characters: no vocabulary file to save
     tiny_configs={
         # Recurrent and static families: no attention kernel, their own inputs (see make_inputs).
         "elmo": {
@@ -57,4 +59,5 @@ __all__ = [
     "ElmoModel",
     "ElmoModelOutput",
     "ElmoPreTrainedModel",
+    "ElmoTokenizer",
 ]
