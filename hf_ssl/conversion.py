@@ -25,6 +25,8 @@ from typing import Any
 import torch
 from transformers import PreTrainedConfig, PreTrainedModel
 
+from .logging import warning_once
+
 logger = logging.getLogger(__name__)
 
 _LOAD_REPORT_LOGGER = "transformers.modeling_utils"  # where transformers logs its per-key load table
@@ -305,7 +307,8 @@ class LoadsTransformersCheckpoints:
                     f"{pretrained_model_name_or_path} does not fit {cls.__name__} ({details}); "
                     "pass strict=False to load it anyway"
                 )
-            logger.warning(
+            warning_once(
+                logger,
                 "%s: head swap into %s: dropped %s; initialised %s",
                 pretrained_model_name_or_path,
                 cls.__name__,

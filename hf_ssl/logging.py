@@ -126,3 +126,17 @@ def enable_propagation() -> None:
 
 def disable_propagation() -> None:
     _library_root().propagate = False
+
+
+_said: set[tuple[str, str]] = set()
+
+
+def warning_once(logger: logging.Logger, message: str, *args: object) -> None:
+    """`logger.warning(message, *args)` the first time this process says it; at DEBUG afterwards
+    (transformers' `logger.warning_once`): a demo that loads one checkpoint six times says once what
+    each load dropped and initialised."""
+    text = message % args if args else message
+    with _lock:
+        first = (logger.name, text) not in _said
+        _said.add((logger.name, text))
+    logger.log(logging.WARNING if first else logging.DEBUG, text)

@@ -83,6 +83,7 @@ def demo(
             learning_rate=learning_rate,
             seed=seed,
             overwrite=settings.overwrite,
+            show_progress=False,  # one line per run (its dev accuracy) above the final table
         )
 
     run_seeds = [settings.seed + k for k in range(seeds)]

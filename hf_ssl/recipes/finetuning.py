@@ -18,6 +18,7 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
+    PrinterCallback,
     Trainer,
     set_seed,
 )
@@ -138,6 +139,7 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         # GPT's collator reads pair_ids, which no forward argument names: keep every column.
         remove_unused_columns=not is_gpt,
         label_names=["labels"],
+        disable_tqdm=not settings.show_progress,
     )
     trainer = Trainer(
         model=model,
@@ -147,6 +149,8 @@ def finetune(settings: FinetuneSettings) -> dict[str, Any]:
         data_collator=collator,
         compute_metrics=accuracy,
     )
+    if not settings.show_progress:
+        trainer.remove_callback(PrinterCallback)  # without a bar, Trainer prints each log dict instead
     trainer.train()
     evaluation = trainer.evaluate()
     metrics = {

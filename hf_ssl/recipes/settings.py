@@ -47,3 +47,6 @@ class FinetuneSettings:
     max_length: int = 64
     seed: int = 0
     overwrite: bool = False  # write into a non-empty output (its other files are kept)
+    # Trainer's progress bar and its log lines on the console; the demo runs six fine-tunings and
+    # reports each in one line instead.
+    show_progress: bool = True

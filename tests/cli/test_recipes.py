@@ -21,6 +21,7 @@ from hf_ssl.cli import main
 from hf_ssl.data.tasks import sentence_mood_examples, write_task_files
 from hf_ssl.io import atomic_directory
 from hf_ssl.recipes import FinetuneSettings, PretrainSettings, evaluate_classifier, finetune, pretrain
+from tests.logs import messages_logged_by
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,6 @@ def test_pretraining_dropout_is_a_recipe_setting_written_into_the_config(corpus_
 
 
 def test_pretraining_reports_held_out_mlm_loss_apart_from_nsp_and_no_length_warning(tmp_path):
-    from tests.logs import messages_logged_by
 
     long_sentence = " ".join(["the whale swam on and on"] * 20) + "."  # far longer than seq_len
     documents = [[long_sentence, "Call me Ishmael.", "Some years ago I went to sea."]] * 30
@@ -361,8 +361,14 @@ def test_cli_demo_runs_the_main_job_end_to_end(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(demo_run, "pretrain", recording_pretrain)
     output = tmp_path / "bert-tiny"
     argv = ["demo", "--output", str(output), "--steps", "2", "--batch-size", "8", "--vocab-size", "500"]
-    assert main([*argv, "--epochs", "0.2"]) == 0
-    printed = capsys.readouterr().out
+    with messages_logged_by("hf_ssl.conversion") as conversion_messages:
+        assert main([*argv, "--epochs", "0.2"]) == 0
+    console = capsys.readouterr()
+    printed = console.out
+    # Six fine-tunings, two starting points: each head swap is said once, and the fine-tuning runs
+    # print no Trainer bars or metric dicts above the table.
+    assert len([m for m in conversion_messages if "head swap" in m]) == 2
+    assert "eval_accuracy" not in console.out + console.err
     runs = tmp_path / "bert-tiny-mood"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bert-tiny", "bert-tiny-mood"]
     results = json.loads((runs / "results.json").read_text())
