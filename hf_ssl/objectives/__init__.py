@@ -13,6 +13,7 @@ from hf_ssl.objectives.noise import (
     select_whole_words,
 )
 from hf_ssl.objectives.packing import PackingCollator, Seq2SeqPackingCollator, pack_batch, pack_seq2seq_batch
+from hf_ssl.objectives.permutation_lm import PermutationLMCollator, permutation_mask, sample_prediction_spans
 from hf_ssl.objectives.sentence_pairs import (
     PAIR_LABEL_KEYS,
     SentencePairCollator,
@@ -53,6 +54,7 @@ __all__ = [
     "GPTTaskCollator",
     "MaskedLMCollator",
     "PackingCollator",
+    "PermutationLMCollator",
     "SentencePairCollator",
     "Seq2SeqPackingCollator",
     "apply_mask_replace",
@@ -62,6 +64,8 @@ __all__ = [
     "build_word_vocab",
     "pack_batch",
     "pack_seq2seq_batch",
+    "permutation_mask",
+    "sample_prediction_spans",
     "select_exact_count",
     "select_whole_words",
 ]
