@@ -9,7 +9,8 @@ does not pay for importing PEFT).
 The defaults are the attention input projections. Self-attention projects queries, keys and values
 with one fused linear (`qkv_proj`), as GPT-2's `c_attn` is, and PEFT adapts it as one matrix of
 rank r covering all three. To adapt other modules, name them: `LoraConfig(target_modules=["qkv_proj",
-"o_proj", "up_proj", "down_proj"])`.
+"o_proj", "up_proj", "down_proj"])`; to adapt queries and values alone, split the fused projection
+first (`hf_ssl.layers.split_qkv_projections`) and name `["q_proj", "v_proj"]`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from torch import nn
 from transformers.cache_utils import Cache, EncoderDecoderCache
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
+from .split_projections import SplitQKVProjection
+
 
 def eager_attention(
     module: nn.Module,
@@ -101,7 +103,10 @@ class MultiHeadAttention(nn.Module):
             self.q_proj = nn.Linear(hidden_size, self.inner_size, bias=bias)
             self.kv_proj = nn.Linear(memory_size or hidden_size, 2 * self.inner_size, bias=bias)
         else:
-            self.qkv_proj = nn.Linear(hidden_size, 3 * self.inner_size, bias=bias)
+            # One GEMM for q, k and v; split_qkv_projections swaps in three linears for adapters.
+            self.qkv_proj: nn.Linear | SplitQKVProjection = nn.Linear(
+                hidden_size, 3 * self.inner_size, bias=bias
+            )
         self.o_proj = nn.Linear(self.inner_size, hidden_size, bias=bias)
 
     def _cache_index(self) -> int:
@@ -133,12 +138,18 @@ class MultiHeadAttention(nn.Module):
         if query_states is not None:
             if self.is_cross_attention or past_key_values is not None:
                 raise ValueError("query_states is for self-attention without a cache")
-            weight, bias = self.qkv_proj.weight, self.qkv_proj.bias  # (3·h·d, D): queries first
-            inner = self.inner_size
-            query = nn.functional.linear(query_states, weight[:inner], None if bias is None else bias[:inner])
-            key, value = nn.functional.linear(
-                hidden_states, weight[inner:], None if bias is None else bias[inner:]
-            ).chunk(2, dim=-1)  # 2 x (b, t, h·d)
+            if isinstance(self.qkv_proj, nn.Linear):
+                weight, bias = self.qkv_proj.weight, self.qkv_proj.bias  # (3·h·d, D): queries first
+                inner = self.inner_size
+                query = nn.functional.linear(
+                    query_states, weight[:inner], None if bias is None else bias[:inner]
+                )
+                key, value = nn.functional.linear(
+                    hidden_states, weight[inner:], None if bias is None else bias[inner:]
+                ).chunk(2, dim=-1)  # 2 x (b, t, h·d)
+            else:  # split q/k/v (split_projections), each possibly wrapped by an adapter
+                query = self.qkv_proj.q_proj(query_states)  # (b, q, h·d)
+                key, value = self.qkv_proj.k_proj(hidden_states), self.qkv_proj.v_proj(hidden_states)
             query, key, value = self._split_heads(query), self._split_heads(key), self._split_heads(value)
         elif self.is_cross_attention:
             if key_value_states is None:

@@ -133,7 +133,9 @@ class T5PreTrainedModel(HfSslPreTrainedModel):
             if module.is_cross_attention:
                 init.normal_(module.q_proj.weight, std=query_std)
                 init.normal_(module.kv_proj.weight, std=key_std)
-            elif not getattr(module.qkv_proj.weight, "_is_hf_initialized", False):
+            elif isinstance(module.qkv_proj, nn.Linear) and not getattr(
+                module.qkv_proj.weight, "_is_hf_initialized", False
+            ):
                 query, key_value = module.qkv_proj.weight.split([inner, 2 * inner])
                 nn.init.normal_(query, std=query_std)
                 nn.init.normal_(key_value, std=key_std)
