@@ -95,17 +95,15 @@ def _split_state(module: SplitQKVProjection, state: Mapping[str, Any], prefix: s
 
 
 def split_qkv_projections(model: nn.Module) -> nn.Module:
-    """Give every self-attention of `model` separate q/k/v linears (in place; returns `model`)."""
-    from .attention import MultiHeadAttention
+    """Give every self-attention of `model` separate q/k/v linears (in place; returns `model`).
 
+    Self-attentions are the modules holding a fused `qkv_proj` (MultiHeadAttention, which imports
+    this module)."""
     split = 0
     for module in model.modules():
-        if (
-            isinstance(module, MultiHeadAttention)
-            and not module.is_cross_attention
-            and isinstance(module.qkv_proj, nn.Linear)
-        ):
-            module.qkv_proj = SplitQKVProjection(module.qkv_proj)
+        projection = getattr(module, "qkv_proj", None)
+        if type(projection) is nn.Linear:
+            module.qkv_proj = SplitQKVProjection(projection)
             split += 1
     if not split:
         raise ValueError(f"{type(model).__name__} has no fused q/k/v projection to split")
@@ -114,15 +112,10 @@ def split_qkv_projections(model: nn.Module) -> nn.Module:
 
 def fuse_qkv_projections(model: nn.Module) -> nn.Module:
     """Undo `split_qkv_projections`: one fused linear per self-attention again (in place)."""
-    from .attention import MultiHeadAttention
-
     for module in model.modules():
-        if (
-            isinstance(module, MultiHeadAttention)
-            and not module.is_cross_attention
-            and isinstance(module.qkv_proj, SplitQKVProjection)
-        ):
-            module.qkv_proj = module.qkv_proj.fused()
+        projection = getattr(module, "qkv_proj", None)
+        if isinstance(projection, SplitQKVProjection):
+            module.qkv_proj = projection.fused()
     return model
 
 
