@@ -105,12 +105,12 @@ __version__ = "0.1.0"
 
 
 def _register() -> None:
-    """Register the families with the Auto classes, and the Hub save hooks (remote-code module and
-    model card) that every save runs."""
-    from .hub import write_model_card, write_remote_code
+    """Register the families with the Auto classes, and the Hub save hooks (remote-code module, a
+    family's own tokenizer, model card) that every save runs."""
+    from .hub import write_family_tokenizer, write_model_card, write_remote_code
     from .io import SAVE_HOOKS
 
-    for hook in (write_remote_code, write_model_card):
+    for hook in (write_remote_code, write_family_tokenizer, write_model_card):
         if hook not in SAVE_HOOKS:
             SAVE_HOOKS.append(hook)
     register_auto_classes()

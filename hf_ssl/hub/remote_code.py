@@ -32,11 +32,13 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REMOTE_MODULE = "hf_ssl_remote"
+TOKENIZER_CONFIG = "tokenizer_config.json"
 _PACKAGE = "hf_ssl"
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # Modules the model classes inherit hf_ssl-only behaviour from (journaled saves, checked and converting
@@ -44,8 +46,9 @@ _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _LEFT_OUT = frozenset({"hf_ssl.io", "hf_ssl.conversion"})
 
 
-def auto_map_for(config_class: type) -> dict[str, str]:
-    """{"AutoConfig": ..., "AutoModel": ..., ...} for a family, every head hf_ssl registers for it."""
+def auto_map_for(config_class: type) -> dict[str, Any]:
+    """{"AutoConfig": ..., "AutoModel": ..., ...} for a family, every head hf_ssl registers for it,
+    and "AutoTokenizer": [its tokenizer, None] for a family that reads text its own way (ELMo)."""
     from ..models.registry import AUTO_CLASSES
 
     if config_class not in AUTO_CLASSES:
@@ -53,10 +56,23 @@ def auto_map_for(config_class: type) -> dict[str, str]:
             f"{config_class.__name__} is not an hf_ssl config; expected one of "
             f"{sorted(c.__name__ for c in AUTO_CLASSES)}"
         )
-    auto_map = {"AutoConfig": f"{REMOTE_MODULE}.{config_class.__name__}"}
+    auto_map: dict[str, Any] = {"AutoConfig": f"{REMOTE_MODULE}.{config_class.__name__}"}
     for auto_class, model_class in AUTO_CLASSES[config_class].items():
         auto_map[auto_class.__name__] = f"{REMOTE_MODULE}.{model_class.__name__}"
+    for tokenizer_class in _tokenizer_classes(config_class):  # [slow, fast], as transformers writes it
+        auto_map["AutoTokenizer"] = [f"{REMOTE_MODULE}.{tokenizer_class.__name__}", None]
     return auto_map
+
+
+def _tokenizer_classes(config_class: type) -> list[type]:
+    """The tokenizer a family ships (FamilySpec.tokenizer_class), if any."""
+    from ..models.registry import FAMILIES
+
+    return [
+        spec.tokenizer_class
+        for spec in FAMILIES.values()
+        if spec.config_class is config_class and spec.tokenizer_class is not None
+    ]
 
 
 def write_remote_code(model: Any, directory: Path) -> None:
@@ -66,13 +82,34 @@ def write_remote_code(model: Any, directory: Path) -> None:
         (Path(directory) / name).write_text(text, encoding="utf-8")
 
 
+def write_family_tokenizer(model: Any, directory: Path) -> None:
+    """Save hook: a family that reads text its own way (ELMo's characters) gets its tokenizer beside
+    the weights, unless the directory holds one already. Its tokenizer_config.json names the carried
+    class in `auto_map` (transformers reads a tokenizer's auto_map there only), so `AutoTokenizer`
+    loads it with `trust_remote_code=True` where hf_ssl is not installed."""
+    config = getattr(model, "config", None)
+    classes = _tokenizer_classes(type(config))
+    target = Path(directory) / TOKENIZER_CONFIG
+    if not classes or target.exists():
+        return
+    tokenizer_class: Any = classes[0]
+    tokenizer_class.for_model_config(config).save_pretrained(directory)
+    settings = json.loads(target.read_text(encoding="utf-8"))
+    settings["auto_map"] = {"AutoTokenizer": [f"{REMOTE_MODULE}.{tokenizer_class.__name__}", None]}
+    target.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def remote_code_files(config_class: type) -> dict[str, str]:
     """{file name: source} of the self-contained remote code for `config_class`'s family: the entry
     module `hf_ssl_remote.py` and one flat file per hf_ssl module its classes need."""
     from ..models.registry import AUTO_CLASSES
 
     auto_map_for(config_class)  # refuses a config that is not hf_ssl's
-    classes = [config_class, *dict.fromkeys(AUTO_CLASSES[config_class].values())]
+    classes = [
+        config_class,
+        *dict.fromkeys(AUTO_CLASSES[config_class].values()),
+        *_tokenizer_classes(config_class),
+    ]
     return dict(_files_for(tuple(classes)))
 
 

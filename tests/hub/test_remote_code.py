@@ -137,7 +137,13 @@ def test_auto_map_names_the_config_and_every_registered_head(config_class):
     auto_map = auto_map_for(config_class)
     heads = hf_ssl.AUTO_CLASSES[config_class]
     assert auto_map["AutoConfig"] == f"{REMOTE_MODULE}.{config_class.__name__}"
-    assert {k for k in auto_map if k != "AutoConfig"} == {auto.__name__ for auto in heads}
+    assert {k for k in auto_map if k not in ("AutoConfig", "AutoTokenizer")} == {
+        auto.__name__ for auto in heads
+    }
+    tokenizer = auto_map.get("AutoTokenizer")
+    assert tokenizer == (
+        [f"{REMOTE_MODULE}.ElmoTokenizer", None] if config_class is hf_ssl.ElmoConfig else None
+    )
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -152,7 +158,8 @@ def test_the_remote_code_files_import_no_hf_ssl_and_carry_every_relative_import(
     reached = {Path(p).name for p in get_relative_import_files(tmp_path / f"{REMOTE_MODULE}.py")}
     assert reached | {f"{REMOTE_MODULE}.py"} == set(files)
     entry = files[f"{REMOTE_MODULE}.py"]
-    for class_name in auto_map_for(config_class).values():
+    for value in auto_map_for(config_class).values():
+        class_name = value[0] if isinstance(value, list) else value
         assert f" {class_name.split('.')[1]}" in entry
 
 
@@ -233,3 +240,23 @@ def test_where_hf_ssl_is_imported_its_registered_classes_are_used(tmp_path):
     hf_ssl.BertForMaskedLM(TINY_CONFIGS["bert"]).save_pretrained(tmp_path / "model")
     loaded = AutoModelForMaskedLM.from_pretrained(tmp_path / "model", trust_remote_code=True)
     assert type(loaded) is hf_ssl.BertForMaskedLM
+
+
+def test_an_elmo_checkpoint_carries_its_tokenizer(tmp_path):
+    """AutoTokenizer on an ELMo directory, on a machine without hf_ssl: the same character ids."""
+    model = hf_ssl.ElmoModel(TINY_CONFIGS["elmo"])
+    model.save_pretrained(tmp_path / "elmo")
+    script = (
+        "import sys, torch\n"
+        "from transformers import AutoTokenizer\n"
+        "tokenizer = AutoTokenizer.from_pretrained(sys.argv[1], trust_remote_code=True)\n"
+        "torch.save(dict(tokenizer(['Call me Ishmael.', 'Some years ago'], padding=True, return_tensors='pt')), sys.argv[2])\n"
+    )
+    done = run_python(script, tmp_path / "isolated", args=(str(tmp_path / "elmo"), str(tmp_path / "ids.pt")))
+    assert done.returncode == 0, done.stderr[-4000:]
+    found = torch.load(tmp_path / "ids.pt", weights_only=True)
+    expected = hf_ssl.ElmoTokenizer()(
+        ["Call me Ishmael.", "Some years ago"], padding=True, return_tensors="pt"
+    )
+    for key in ("input_ids", "attention_mask"):
+        torch.testing.assert_close(found[key], expected[key], rtol=0, atol=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -59,7 +60,9 @@ def test_bad_calls_say_what_was_expected(call, message):
 def test_auto_tokenizer_loads_it_beside_a_model_and_from_its_own_directory():
     model = hf_ssl.ElmoModel(TINY_CONFIGS["elmo"]).eval()
     with tempfile.TemporaryDirectory() as model_dir, tempfile.TemporaryDirectory() as tokenizer_dir:
-        model.save_pretrained(model_dir)  # no tokenizer file: the model type names it
+        model.save_pretrained(model_dir)  # the save writes the tokenizer beside the weights
+        assert isinstance(AutoTokenizer.from_pretrained(model_dir), hf_ssl.ElmoTokenizer)
+        (Path(model_dir) / "tokenizer_config.json").unlink()  # without it, the model type names it
         assert isinstance(AutoTokenizer.from_pretrained(model_dir), hf_ssl.ElmoTokenizer)
         hf_ssl.ElmoTokenizer(max_characters_per_token=12).save_pretrained(tokenizer_dir)
         loaded = AutoTokenizer.from_pretrained(tokenizer_dir)

@@ -47,6 +47,11 @@ class ElmoTokenizer(PreTrainedTokenizer):
         self.max_characters_per_token = max_characters_per_token
         super().__init__(max_characters_per_token=max_characters_per_token, **kwargs)
 
+    @classmethod
+    def for_model_config(cls, config: Any) -> ElmoTokenizer:
+        """The tokenizer an ELMo config reads: its characters per word."""
+        return cls(max_characters_per_token=config.max_characters_per_token)
+
     @property
     def vocab_size(self) -> int:
         return CHARACTER_VOCAB_SIZE  # the character ids, padding 0 included
