@@ -29,6 +29,7 @@ from hf_ssl.objectives import (
     MaskedLMCollator,
     MaskedSeq2SeqCollator,
     PackingCollator,
+    PermutationLMCollator,
     PrefixLMCollator,
     SentencePairCollator,
     Seq2SeqPackingCollator,
@@ -226,6 +227,14 @@ CASES = {
             {"input_ids": [ON, MAT], "pair_ids": [RAN, HOME, S, THE], "label": 1},
         ],
         ("pad_token_id", UNK),
+        (("pad", "eos"), "neither a pad nor an eos token"),
+    ),
+    "permutation_lm": Case(
+        PermutationLMCollator,
+        lambda: {"k": 3.0, "seed": 0},
+        lambda: {"pad_token_id": PAD, "special_token_ids": specials(make_tokenizer(), but=(UNK,))},
+        SENTENCES,
+        ("special_token_ids", ()),
         (("pad", "eos"), "neither a pad nor an eos token"),
     ),
     "cbow": Case(
