@@ -37,8 +37,9 @@ CONFIG = "config.json"
 SAFE_INDEX = "model.safetensors.index.json"
 # Files of a checkpoint's weights; a save removes the old checkpoint's that it does not rewrite.
 WEIGHT_FILES = ("model.safetensors", "model-", SAFE_INDEX, "pytorch_model")
-# Written by a save hook only when absent: a README.md already in the target is the user's card.
-KEPT_IF_PRESENT = ("README.md",)
+# Written by a save hook only when absent: a README.md already in the target is the user's card, a
+# tokenizer_config.json the user's tokenizer (a family's own tokenizer is written beside its weights).
+KEPT_IF_PRESENT = ("README.md", "tokenizer_config.json")
 
 
 class CheckpointError(OSError):

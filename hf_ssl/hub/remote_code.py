@@ -84,14 +84,15 @@ def write_remote_code(model: Any, directory: Path) -> None:
 
 def write_family_tokenizer(model: Any, directory: Path) -> None:
     """Save hook: a family that reads text its own way (ELMo's characters) gets its tokenizer beside
-    the weights, unless the directory holds one already. Its tokenizer_config.json names the carried
-    class in `auto_map` (transformers reads a tokenizer's auto_map there only), so `AutoTokenizer`
-    loads it with `trust_remote_code=True` where hf_ssl is not installed."""
+    the weights. A tokenizer_config.json already in the checkpoint directory is the user's and is
+    kept (`saving.KEPT_IF_PRESENT`). Ours names the carried class in `auto_map` (transformers reads a
+    tokenizer's auto_map there only), so `AutoTokenizer` loads it with `trust_remote_code=True` where
+    hf_ssl is not installed."""
     config = getattr(model, "config", None)
     classes = _tokenizer_classes(type(config))
-    target = Path(directory) / TOKENIZER_CONFIG
-    if not classes or target.exists():
+    if not classes:
         return
+    target = Path(directory) / TOKENIZER_CONFIG
     tokenizer_class: Any = classes[0]
     tokenizer_class.for_model_config(config).save_pretrained(directory)
     settings = json.loads(target.read_text(encoding="utf-8"))

@@ -38,6 +38,17 @@ class ScaledEmbedding(nn.Embedding):
         return super().forward(input_ids) * self.scale  # (..., D)
 
 
+def resized(table: torch.Tensor, size: int, dim: int = 0) -> torch.Tensor:
+    """`table` with `size` entries along `dim`: the first ones kept, new ones zero (a per-id table
+    resized with its vocabulary)."""
+    shape = list(table.shape)
+    shape[dim] = size
+    grown = table.new_zeros(shape)
+    kept = min(size, table.shape[dim])
+    grown.narrow(dim, 0, kept).copy_(table.narrow(dim, 0, kept))
+    return grown
+
+
 def positions_after_padding(input_ids: torch.Tensor, padding_idx: int, past_length: int = 0) -> torch.Tensor:
     """fairseq/RoBERTa position ids: real tokens count up from padding_idx + 1, pads get padding_idx.
 

@@ -7,7 +7,7 @@ with a `SplitQKVProjection` holding `q_proj`, `k_proj` and `v_proj`, equal in ou
 `LoraConfig(target_modules=["q_proj", "v_proj"])` then finds them. The split module reads and writes
 its weights under the fused names (`qkv_proj.weight`, `qkv_proj.bias`), so `save_pretrained` writes
 the usual checkpoint, loadable by any hf_ssl model; `fuse_qkv_projections(model)` restores the single
-GEMM (after `merge_and_unload`, for speed).
+GEMM (after `merge_and_unload`).
 
 Shapes: b batch, t length, D model width, H = heads · head size.
 """

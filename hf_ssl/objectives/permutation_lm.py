@@ -23,8 +23,8 @@ Returned (b rows, t positions, m = most targets in a row):
 transformers' `DataCollatorForPermutationLanguageModeling` differs: it draws span lengths
 uniformly from 1-5, replaces targets in ``input_ids`` with <mask> (so a later target cannot read an
 earlier one's content, unlike XLNet), lets every token see functional tokens, computes the query
-stream at every position (``target_mapping`` is the t x t identity, labels -100 off target: K times
-the query-stream work), needs even lengths (its orders only shuffle position pairs), and predicts
+stream at every position (``target_mapping`` is the t x t identity, labels -100 off target: t query
+rows where the m ~ t/K targets need m), needs even lengths (its orders only shuffle position pairs), and predicts
 no fixed count. The reference permutes within blocks of ``perm_size`` (the length reused as memory
 by the next segment); without memory one block is the whole row, as here.
 """
@@ -183,14 +183,14 @@ class PermutationLMCollator:
             "target_mapping": target_mapping,
             "labels": labels,
         }
-        if isinstance(features[0], dict) and "token_type_ids" in features[0]:
+        if isinstance(features[0], Mapping) and "token_type_ids" in features[0]:
             batch_out["token_type_ids"] = pad_rows(
                 [_segments(f, i) for i, f in enumerate(features)], 0, width
             )[0]
         return batch_out
 
 
-def _segments(feature: dict, index: int) -> list[int]:
+def _segments(feature: Mapping[str, Any], index: int) -> list[int]:
     """A feature's token_type_ids, kept where its attention_mask keeps its tokens (read_document)."""
     types = as_id_list(feature["token_type_ids"], index, "token_type_ids")
     mask = feature.get("attention_mask")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import operator
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -207,9 +207,10 @@ def as_id_list(row: Any, index: int, key: str = "input_ids") -> list[int]:
 
 
 def read_document(feature: Any, index: int) -> list[int]:
-    """One feature's ``input_ids`` (a dict, list or tensor), trimmed to its ``attention_mask`` of 0/1
-    (so left or right padding is dropped alike); a feature left with no tokens is refused."""
-    if isinstance(feature, dict):
+    """One feature's ``input_ids`` (a mapping such as a dict or a tokenizer's BatchEncoding, a list or
+    a tensor), trimmed to its ``attention_mask`` of 0/1 (so left or right padding is dropped alike); a
+    feature left with no tokens is refused."""
+    if isinstance(feature, Mapping):
         if "input_ids" not in feature:
             raise ValueError(f"feature {index} has no 'input_ids' (keys: {sorted(feature)})")
         ids = as_id_list(feature["input_ids"], index)

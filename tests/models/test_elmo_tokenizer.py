@@ -24,6 +24,7 @@ def test_ids_are_the_reference_character_ids_of_the_words():
     torch.testing.assert_close(encoded["input_ids"], batch_to_char_ids(words))
     assert encoded["attention_mask"].tolist() == [[1] * 4 + [0] * 5, [1] * 9]
     assert tokenizer.decode(encoded["input_ids"][0]) == "Call me Ishmael ."
+    assert tokenizer.batch_decode(encoded["input_ids"])[1] == TEXTS[1]
 
 
 def test_words_split_as_the_benchmark_elmo_read_and_given_words_stay_whole():
@@ -50,6 +51,8 @@ def test_padding_and_truncation_count_words():
         (lambda t: t(TEXTS, return_offsets_mapping=True), "return_offsets_mapping"),
         (lambda t: t([3]), "expected a text"),
         (lambda t: t([["a", 3]], is_split_into_words=True), "list of words"),
+        (lambda t: t(TEXTS, padding="max_length", max_length=3), "9 words, more than max_length=3"),
+        (lambda t: t.decode(t(TEXTS, padding=True)["input_ids"]), "use batch_decode"),
     ],
 )
 def test_bad_calls_say_what_was_expected(call, message):
@@ -76,3 +79,10 @@ def test_the_feature_extraction_pipeline_returns_elmo_states_per_word():
         features = pipeline("feature-extraction", model=model_dir)(TEXTS[0])
     expected = model(**hf_ssl.ElmoTokenizer()(TEXTS[0], return_tensors="pt")).last_hidden_state
     torch.testing.assert_close(torch.tensor(features), expected)
+
+
+def test_a_model_save_keeps_the_tokenizer_the_user_saved_there():
+    with tempfile.TemporaryDirectory() as directory:
+        hf_ssl.ElmoTokenizer(max_characters_per_token=12).save_pretrained(directory)
+        hf_ssl.ElmoModel(TINY_CONFIGS["elmo"]).save_pretrained(directory)
+        assert AutoTokenizer.from_pretrained(directory).max_characters_per_token == 12

@@ -48,6 +48,9 @@ def test_gpt_config_ids_fit_its_vocabulary():
     assert hf_ssl.GPTConfig(vocab_size=128).bos_token_id is None
     gpt2 = hf_ssl.GPTConfig()
     assert (gpt2.vocab_size, gpt2.bos_token_id, gpt2.eos_token_id) == (50257, 50256, 50256)
+    padded = hf_ssl.GPTConfig(vocab_size=50304)  # GPT-2's vocabulary padded: its end-of-text id stays
+    assert (padded.bos_token_id, padded.eos_token_id) == (50256, 50256)
+    assert hf_ssl.GPTConfig(vocab_size=51200, bos_token_id=None).bos_token_id is None  # Megatron's
     with pytest.raises(ValueError, match="bos_token_id=500"):
         hf_ssl.GPTConfig(vocab_size=128, bos_token_id=500)
 

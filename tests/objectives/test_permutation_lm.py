@@ -163,5 +163,5 @@ def test_the_tokenizer_gives_padding_and_the_functional_tokens(wordpiece_tokeniz
     assert collator.pad_token_id == wordpiece_tokenizer.pad_token_id
     assert wordpiece_tokenizer.sep_token_id in collator.special_token_ids
     assert wordpiece_tokenizer.unk_token_id not in collator.special_token_ids
-    batch = collator([dict(wordpiece_tokenizer(text)) for text in ("Call me Ishmael.", "Some years ago.")])
+    batch = collator([wordpiece_tokenizer(text) for text in ("Call me Ishmael.", "Some years ago.")])
     assert batch["input_ids"].shape == batch["attention_mask"].shape and "token_type_ids" in batch

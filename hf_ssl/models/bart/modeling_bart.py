@@ -41,7 +41,7 @@ from ...heads import (
     span_loss,
 )
 from ...layers import TokenEmbeddings, TransformerStack
-from ...layers.embeddings import ScaledEmbedding, as_embedding
+from ...layers.embeddings import ScaledEmbedding, as_embedding, resized
 from ..base import HfSslPreTrainedModel
 from ..encoder_decoder import (
     EncoderDecoderCore,
@@ -345,11 +345,9 @@ class BartForConditionalGeneration(Seq2SeqLMHead, BartPreTrainedModel, Generatio
     ) -> nn.Embedding:
         """transformers' resize, with the logits bias resized alongside (new ids get a zero bias)."""
         embeddings = super().resize_token_embeddings(new_num_tokens, pad_to_multiple_of, mean_resizing)
-        old_bias = self.final_logits_bias  # (1, V_old)
-        new_bias = old_bias.new_zeros(1, embeddings.num_embeddings)  # (1, V_new)
-        kept = min(old_bias.shape[1], new_bias.shape[1])
-        new_bias[:, :kept] = old_bias[:, :kept]
-        self.register_buffer("final_logits_bias", new_bias)
+        self.register_buffer(
+            "final_logits_bias", resized(self.final_logits_bias, embeddings.num_embeddings, dim=1)
+        )  # (1, V)
         return embeddings
 
 

@@ -102,6 +102,10 @@ class ElmoTokenizer(PreTrainedTokenizer):
         if padding == "max_length":
             if max_length is None:
                 raise ValueError("padding='max_length' needs max_length (in words)")
+            if width > max_length:
+                raise ValueError(
+                    f"a text has {width} words, more than max_length={max_length}; pass truncation=True"
+                )
             width = max_length
         pad = padding not in (False, "do_not_pad")
         blank = [0] * self.max_characters_per_token  # a padding word
@@ -118,9 +122,24 @@ class ElmoTokenizer(PreTrainedTokenizer):
         return BatchEncoding(encoded, tensor_type=return_tensors)
 
     def decode(self, token_ids: Any, skip_special_tokens: bool = False, **kwargs: Any) -> str:
-        """Character ids (t, c) -> the words, space-separated (padding words dropped)."""
+        """Character ids (t, c) -> the words, space-separated (padding words dropped); a batch
+        (b, t, c) goes to `batch_decode`."""
         rows = token_ids.tolist() if hasattr(token_ids, "tolist") else list(token_ids)
+        if not all(isinstance(row, list) and all(isinstance(i, int) for i in row) for row in rows):
+            raise ValueError(
+                "decode takes one text's character ids (words, characters); use batch_decode for a batch"
+            )
         return " ".join(word for word in (self._word(row) for row in rows) if word)
+
+    def batch_decode(
+        self,
+        sequences: Any,
+        skip_special_tokens: bool = False,
+        clean_up_tokenization_spaces: bool | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Character ids (b, t, c) -> one string per text."""
+        return [self.decode(text) for text in sequences]
 
     def _word(self, char_ids: list[int]) -> str:
         """One word's character ids -> the word (its bytes between the begin and end marks)."""

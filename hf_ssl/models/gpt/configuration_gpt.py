@@ -16,7 +16,6 @@ from ..config_rules import refuse_misspelled_fields, require, validate_transform
 NORM_POSITIONS = ("post", "pre")
 
 
-GPT2_VOCAB_SIZE = 50257
 GPT2_END_OF_TEXT = 50256
 
 
@@ -32,8 +31,8 @@ class GPTConfig(PreTrainedConfig):
         hidden_dropout_prob, attention_probs_dropout_prob, embedding_dropout_prob: resid/attn/embd pdrop.
         layer_norm_eps: 1e-5 in both reference codes.
         lm_coef: weight λ of the auxiliary LM loss during fine-tuning (GPT-1 §3.2: 0.5; 0 disables it).
-        bos_token_id, eos_token_id: default 50256 (<|endoftext|>) with GPT-2's 50,257-token vocabulary,
-            none with any other (a small vocabulary has no id 50256).
+        bos_token_id, eos_token_id: default 50256 (GPT-2's <|endoftext|>) wherever the vocabulary has
+            that id; none in a smaller vocabulary.
     """
 
     model_type = "hf_ssl_gpt"
@@ -53,8 +52,8 @@ class GPTConfig(PreTrainedConfig):
     initializer_range: float = 0.02
     lm_coef: float = 0.5
     pad_token_id: int | None = None
-    bos_token_id: int | None = None
-    eos_token_id: int | None = None
+    bos_token_id: int | None = GPT2_END_OF_TEXT
+    eos_token_id: int | None = GPT2_END_OF_TEXT
     tie_word_embeddings: bool = True
     use_cache: bool = True
 
@@ -68,9 +67,10 @@ class GPTConfig(PreTrainedConfig):
             f"norm_position={self.norm_position!r}; expected one of {NORM_POSITIONS}",
         )
         require(self.lm_coef >= 0, f"lm_coef={self.lm_coef}; expected >= 0")
-        if self.vocab_size == GPT2_VOCAB_SIZE:  # GPT-2's BPE: <|endoftext|> opens and ends every text
-            self.bos_token_id = GPT2_END_OF_TEXT if self.bos_token_id is None else self.bos_token_id
-            self.eos_token_id = GPT2_END_OF_TEXT if self.eos_token_id is None else self.eos_token_id
+        for name in ("bos_token_id", "eos_token_id"):
+            # GPT-2's <|endoftext|> is the default; a vocabulary without that id has no default instead.
+            if getattr(self, name) == GPT2_END_OF_TEXT and self.vocab_size <= GPT2_END_OF_TEXT:
+                setattr(self, name, None)
         for name in ("pad_token_id", "bos_token_id", "eos_token_id"):
             value = getattr(self, name)
             require(

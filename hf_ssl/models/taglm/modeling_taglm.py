@@ -38,7 +38,7 @@ from transformers.utils import ModelOutput
 from ...constants import IGNORE_INDEX
 from ...data.characters import word_to_char_ids
 from ...layers.crf import LinearChainCRF, allowed_transitions
-from ...layers.embeddings import as_embedding
+from ...layers.embeddings import as_embedding, resized
 from ..base import HfSslPreTrainedModel
 from ..validation import check_attention_mask, check_sequence, check_unused_inputs
 from .configuration_taglm import TAGGING_SCHEMES, TagLMConfig
@@ -315,11 +315,7 @@ class TagLMForTokenClassification(TagLMPreTrainedModel):
         embeddings = super().resize_token_embeddings(new_num_tokens, pad_to_multiple_of, mean_resizing)
         size = embeddings.num_embeddings
         for name in ("token_chars", "lm_char_ids") if self.config.lm_reads_characters else ("token_chars",):
-            old_table = getattr(self, name)  # (V_old, c)
-            new_table = old_table.new_zeros(size, old_table.shape[1])  # (V_new, c)
-            kept = min(size, old_table.shape[0])
-            new_table[:kept] = old_table[:kept]
-            self.register_buffer(name, new_table, persistent=True)
+            self.register_buffer(name, resized(getattr(self, name), size), persistent=True)  # (V, c)
         if not self.config.lm_reads_characters:
             self.lm.resize_token_embeddings(size, mean_resizing=mean_resizing)
             self.config.lm_config = self.lm.config.to_dict()
